@@ -1,0 +1,45 @@
+# Two commands matter: `make run` and `make test`. Both set up whatever is missing first.
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+APP := .venv/bin/python
+RASA := .venv-rasa/bin/rasa
+
+.PHONY: help setup train run chat test test-app test-rasa-plugins validate test-stories test-nlu lint content-check guard lock clean
+
+help:
+	@echo "make run    set up, train if the training data changed, start everything"
+	@echo "make test   set up, train if needed, run every check"
+	@echo "make chat   a terminal chat with the running assistant"
+	@echo "make content-check   validate and lint the content pack"
+
+setup:
+	@bash scripts/setup.sh
+
+train: setup
+	@$(APP) -m bot.model
+
+run: setup
+	@$(APP) -m bot.supervisor
+
+chat: setup
+	@$(APP) -m bot.chat
+
+content-check: setup
+	@$(APP) -m bot.cli content check
+
+test: setup
+	@bash scripts/test.sh
+
+lint: setup
+	@$(APP) -m ruff check bot actions tests bench
+	@$(APP) -m ruff format --check bot actions tests bench
+	@$(APP) -m mypy
+
+guard:
+	@bash scripts/guard-committed-files.sh
+
+lock:
+	@bash scripts/lock.sh
+
+clean:
+	rm -rf models results .pytest_cache .mypy_cache .ruff_cache

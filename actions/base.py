@@ -1,0 +1,106 @@
+"""What every action shares: the content pack, the conversation's state, and the first-turn intro."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.content.loader import ContentPack, load_pack
+from bot.content.render import NOT_SAID, Reply, parse_region
+from bot.content.schema import Region, Topic
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def get_pack() -> ContentPack:
+    """The content pack, loaded and validated once per process (CONTENT_DIR, BOT_LOCALE)."""
+    return load_pack()
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """The few slots the actions read. None of them is personal: see domain.yml."""
+
+    intent: Optional[str]
+    region: Optional[Region]
+    region_not_said: bool
+    region_asked: bool
+    introduced: bool
+    last_topic: Optional[str]
+    pending_topic: Optional[str]
+    more_page: int
+    before_crisis_topic: Optional[str]
+
+    @classmethod
+    def from_tracker(cls, tracker: Tracker) -> ConversationState:
+        region_slot = tracker.get_slot("region")
+        return cls(
+            intent=(tracker.latest_message or {}).get("intent", {}).get("name"),
+            region=parse_region(region_slot),
+            region_not_said=region_slot == NOT_SAID,
+            region_asked=bool(tracker.get_slot("region_asked")),
+            introduced=bool(tracker.get_slot("introduced")),
+            last_topic=tracker.get_slot("last_topic"),
+            pending_topic=tracker.get_slot("pending_topic"),
+            more_page=int(tracker.get_slot("more_page") or 0),
+            before_crisis_topic=tracker.get_slot("before_crisis_topic"),
+        )
+
+    @property
+    def region_settled(self) -> bool:
+        """Whether the survivor has answered (or declined) the region question."""
+        return self.region is not None or self.region_not_said
+
+    def topic(self, pack: ContentPack, topic_id: Optional[str]) -> Optional[Topic]:
+        return pack.topics.get(topic_id) if topic_id else None
+
+
+@dataclass
+class Response:
+    """What an action says and which slots it changes."""
+
+    replies: list[Reply]
+    events: list[EventType]
+
+
+class SupportAction(Action, ABC):
+    """Base for every action: renders replies and says what the assistant is on the first turn.
+
+    The first reply of a conversation, whatever the survivor wrote, starts with the intro (an
+    automated assistant, not a person or the police; nothing personal kept; how to leave).
+    Crisis replies put the intro after the crisis numbers, never before.
+    """
+
+    action_name: str = ""
+    #: Whether the first-turn intro is added, and where: crisis puts it after the numbers.
+    introduce: bool = True
+    intro_after_reply: bool = False
+
+    def name(self) -> str:
+        return self.action_name
+
+    @abstractmethod
+    def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        """Build this action's replies from the pack and the conversation state."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        pack = get_pack()
+        state = ConversationState.from_tracker(tracker)
+        response = self.respond(pack, state, tracker)
+        replies = list(response.replies)
+        if self.introduce and not state.introduced:
+            intro = Reply(pack.message("intro"))
+            replies = [*replies, intro] if self.intro_after_reply else [intro, *replies]
+        for reply in replies:
+            dispatcher.utter_message(text=reply.text, buttons=[b.as_rasa() for b in reply.buttons])
+        # Only the action name is logged: never text, slots or the sender id.
+        logger.debug("%s sent %d message(s)", self.action_name, len(replies))
+        return [*response.events, SlotSet("introduced", True)]

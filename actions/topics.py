@@ -1,0 +1,78 @@
+"""Explaining options one bite at a time: a topic's first page, "tell me more", and the menu."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from actions.base import ConversationState, Response, SupportAction
+from bot.content.loader import ContentPack
+from bot.content.render import Reply, menu_reply, page_count, region_question, topic_page
+from bot.content.schema import Topic
+
+
+def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, prefix: Optional[Reply] = None) -> Response:
+    """Show a topic's first page, asking once (optionally) for the region when the answer depends on it."""
+    if topic.region_specific and not state.region_settled and not state.region_asked:
+        return Response(
+            [region_question(pack)],
+            [
+                SlotSet("region_asked", True),
+                SlotSet("pending_topic", topic.id),
+                SlotSet("last_topic", topic.id),
+                SlotSet("more_page", 0),
+            ],
+        )
+    replies = topic_page(pack, topic, state.region, 0)
+    return Response(
+        ([prefix] if prefix else []) + replies,
+        [SlotSet("last_topic", topic.id), SlotSet("pending_topic", None), SlotSet("more_page", 0)],
+    )
+
+
+def has_more(topic: Optional[Topic], state: ConversationState) -> bool:
+    return topic is not None and state.more_page + 1 < page_count(topic, state.region)
+
+
+class ActionExplainTopic(SupportAction):
+    """Answers every `ask_*` intent with the topic the content pack maps to it."""
+
+    action_name = "action_explain_topic"
+
+    def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        topic = pack.topics_by_intent.get(state.intent or "")
+        if topic is None:  # An intent with no topic in this pack: never a dead end.
+            return Response([menu_reply(pack)], [])
+        return explain_topic(pack, topic, state)
+
+
+class ActionTellMeMore(SupportAction):
+    """The next page of the topic in hand, or the menu when there is no more."""
+
+    action_name = "action_tell_me_more"
+
+    def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        topic = state.topic(pack, state.last_topic)
+        if topic is None:
+            return Response([menu_reply(pack, pack.message("tell_me_more_nothing"))], [])
+        if topic.region_specific and not state.region_settled:
+            # The region question is still open: answer it (or not) before the detail.
+            return explain_topic(pack, topic, state)
+        page = state.more_page + 1
+        replies = topic_page(pack, topic, state.region, page)
+        if not replies:
+            end = pack.message("tell_me_more_end", topic=topic.title) + "\n\n" + pack.message("info_not_advice")
+            return Response([menu_reply(pack, end)], [])
+        events: list[EventType] = [SlotSet("more_page", page)]
+        return Response(replies, events)
+
+
+class ActionShowMenu(SupportAction):
+    """Every topic as a button."""
+
+    action_name = "action_show_menu"
+
+    def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        return Response([menu_reply(pack)], [])

@@ -1,0 +1,78 @@
+"""Command line: `survivor-bot content check` and `survivor-bot content preview TOPIC`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional
+
+from bot.content.lint import lint_pack
+from bot.content.loader import ContentPackError, load_pack
+from bot.content.render import Reply, parse_region, topic_page
+
+
+def _print_replies(replies: list[Reply]) -> None:
+    for reply in replies:
+        print(reply.text)
+        for button in reply.buttons:
+            print(f"  [{button.title}]  -> {button.payload}")
+        print("-" * 60)
+
+
+def content_check(content: Optional[str], locale: Optional[str]) -> int:
+    """Validate a pack and lint its wording; exit 1 on any error."""
+    try:
+        pack = load_pack(content, locale)
+    except ContentPackError as error:
+        print(error, file=sys.stderr)
+        return 1
+    findings = lint_pack(pack)
+    for finding in findings:
+        print(finding, file=sys.stderr if finding.severity == "error" else sys.stdout)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    status = "FAILED" if errors else "ok"
+    print(
+        f"content pack {pack.root}: {status}: {len(pack.topics)} topics, {len(pack.helplines)} helplines, "
+        f"{errors} error(s), {warnings} warning(s)"
+    )
+    return 1 if errors else 0
+
+
+def content_preview(topic_id: str, region: Optional[str], content: Optional[str], locale: Optional[str]) -> int:
+    """Print every page of a topic exactly as a survivor would read it."""
+    try:
+        pack = load_pack(content, locale)
+    except ContentPackError as error:
+        print(error, file=sys.stderr)
+        return 1
+    topic = pack.topics.get(topic_id)
+    if topic is None:
+        print(f"error: no topic '{topic_id}'; topics: {', '.join(sorted(pack.topics))}", file=sys.stderr)
+        return 1
+    page = 0
+    while replies := topic_page(pack, topic, parse_region(region), page):
+        _print_replies(replies)
+        page += 1
+    return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="survivor-bot", description="Tools for the survivor support assistant.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    content = commands.add_parser("content", help="check or preview a content pack").add_subparsers(dest="action", required=True)
+    for name, help_text in (("check", "validate and lint a pack"), ("preview", "print a topic as a survivor sees it")):
+        sub = content.add_parser(name, help=help_text)
+        sub.add_argument("--content", help="content pack folder (default: CONTENT_DIR or data/content)")
+        sub.add_argument("--locale", help="locale subfolder (default: BOT_LOCALE or en)")
+        if name == "preview":
+            sub.add_argument("topic")
+            sub.add_argument("--region", choices=["england_wales", "scotland", "northern_ireland"])
+    args = parser.parse_args(argv)
+    if args.action == "check":
+        return content_check(args.content, args.locale)
+    return content_preview(args.topic, args.region, args.content, args.locale)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Turn the content pack into replies: text in a small Markdown subset, plus quick-reply buttons.
+
+Channel-neutral on purpose: the actions send these through Rasa, the gateway shows them when
+Rasa cannot be reached, and `content preview` prints them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Optional
+
+from bot.content.loader import ContentPack
+from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, Helpline, Region, Topic
+
+#: The value of the `region` slot when the survivor chose not to say.
+NOT_SAID = "not_said"
+
+
+@dataclass(frozen=True)
+class Button:
+    """A quick reply: what the survivor sees, and the message it sends."""
+
+    title: str
+    payload: str
+
+    def as_rasa(self) -> dict[str, str]:
+        return {"title": self.title, "payload": self.payload}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the assistant."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+
+
+def intent_payload(intent: str, **entities: str) -> str:
+    """A button payload that Rasa reads as an intent, with optional entities."""
+    return f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+def format_helpline(pack: ContentPack, helpline: Helpline) -> str:
+    """One service: name and how to reach it, when it is open, and who it is for."""
+    contacts = [
+        f"call {helpline.phone}" if helpline.phone else "",
+        f"text {helpline.text_number}" if helpline.text_number else "",
+        f"e-mail {helpline.email}" if helpline.email else "",
+    ]
+    lines = [f"**{helpline.name}**" + (": " + ", ".join(c for c in contacts if c) if any(contacts) else "")]
+    lines.append(helpline.hours or pack.message("hours_unknown"))
+    lines.append(helpline.for_whom)
+    link = helpline.chat or helpline.web
+    if link:
+        lines.append(link)
+    return "\n".join(lines)
+
+
+def serves(helpline: Helpline, region: Optional[Region]) -> bool:
+    return region is None or region in helpline.regions
+
+
+def helplines_text(pack: ContentPack, ids: Iterable[str], region: Optional[Region]) -> str:
+    """Up to three services for the region, under a heading; empty when none apply."""
+    chosen = [pack.helplines[i] for i in ids if serves(pack.helplines[i], region)][:MAX_RESOURCES_PER_MESSAGE]
+    if not chosen:
+        return ""
+    return pack.message("helplines_heading") + "\n\n" + "\n\n".join(format_helpline(pack, h) for h in chosen)
+
+
+def _join(*parts: str) -> str:
+    return "\n\n".join(part.strip() for part in parts if part and part.strip())
+
+
+def menu_buttons(pack: ContentPack) -> tuple[Button, ...]:
+    return tuple(Button(pack.topics[t].button, intent_payload(pack.topics[t].intent)) for t in pack.menu.menu)
+
+
+def menu_reply(pack: ContentPack, text: Optional[str] = None) -> Reply:
+    """The menu of topics as buttons, under `text` (or the usual prompt)."""
+    return Reply(text or pack.message("menu_prompt"), menu_buttons(pack))
+
+
+def navigation_buttons(pack: ContentPack, more: bool) -> tuple[Button, ...]:
+    buttons = [Button(pack.message("button_tell_me_more"), intent_payload("tell_me_more"))] if more else []
+    buttons += [
+        Button(pack.message("button_menu"), intent_payload("menu")),
+        Button(pack.message("button_stop"), intent_payload("stop")),
+    ]
+    return tuple(buttons)
+
+
+def region_question(pack: ContentPack) -> Reply:
+    """Ask, optionally, which part of the UK applies."""
+    buttons = [Button(pack.region_name(r), intent_payload("inform_region", region=r.value)) for r in ALL_REGIONS]
+    buttons.append(Button(pack.message("region_not_said_button"), intent_payload("inform_region", region=NOT_SAID)))
+    return Reply(pack.message("region_question"), tuple(buttons))
+
+
+def parse_region(value: object) -> Optional[Region]:
+    """The region slot as a Region; None when unknown or not said."""
+    try:
+        return Region(str(value))
+    except ValueError:
+        return None
+
+
+def page_count(topic: Topic, region: Optional[Region]) -> int:
+    """How many pages the survivor can read in their region (the longest region's, if not said)."""
+    regions = (region,) if region else ALL_REGIONS
+    return max(len(topic.variant_for(r).pages) for r in regions)
+
+
+def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: int) -> list[Reply]:
+    """Page `page` of a topic: one message, or one per region when the region is not known.
+
+    Returns an empty list when the topic has no such page.
+    """
+    if page >= page_count(topic, region):
+        return []
+    regions: tuple[Optional[Region], ...]
+    if not topic.region_specific:
+        regions = (None,)
+    elif region is None:
+        regions = ALL_REGIONS
+    else:
+        regions = (region,)
+    more = page + 1 < page_count(topic, region)
+    replies: list[Reply] = []
+    for r in regions:
+        variant = topic.variant_for(r or Region.england_wales)
+        if page >= len(variant.pages):
+            continue
+        content = variant.pages[page]
+        heading = f"**{topic.title}**" if page == 0 else ""
+        if page == 1 and topic.content_note:
+            heading = _join(heading, f"_{topic.content_note}_")
+        region_heading = pack.message("region_heading", region=pack.region_name(r)) if (r and region is None) else ""
+        text = _join(
+            heading if r in (None, regions[0]) else "", region_heading, content.text, helplines_text(pack, content.helplines, r)
+        )
+        replies.append(Reply(text))
+    if replies:
+        last = replies[-1]
+        replies[-1] = Reply(last.text, navigation_buttons(pack, more))
+    return replies
+
+
+def crisis_reply(pack: ContentPack, kind: str, region: Optional[Region]) -> Reply:
+    """The first answer to danger now ("danger") or thoughts of suicide or self-harm ("suicide")."""
+    reply = getattr(pack.crisis, kind)
+    text = _join(reply.text, helplines_text(pack, reply.helplines, region), pack.message("crisis_leave"))
+    buttons = (
+        Button(pack.message("crisis_safe_button"), intent_payload("safe_now")),
+        Button(pack.message("button_stop"), intent_payload("stop")),
+    )
+    return Reply(text, buttons)
+
+
+def signpost_reply(pack: ContentPack, text: str, region: Optional[Region]) -> Reply:
+    """A kind answer that never dead-ends: the text, services for the region, and the menu button."""
+    key = region.value if region else NOT_SAID
+    return Reply(
+        _join(text, helplines_text(pack, pack.menu.signpost[key], region)),
+        (Button(pack.message("button_menu"), intent_payload("menu")),),
+    )
+
+
+def static_fallback(pack: ContentPack) -> list[Reply]:
+    """What a channel shows when the assistant cannot be reached: crisis numbers and helplines."""
+    return [
+        Reply(_join(pack.crisis.danger.text, pack.crisis.suicide.text)),
+        Reply(helplines_text(pack, pack.menu.signpost[NOT_SAID], None)),
+    ]

@@ -1,0 +1,228 @@
+"""Pydantic models for the content pack in data/content/<locale>/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Every message key the actions use. A pack without one of these is refused.
+REQUIRED_MESSAGES = (
+    "intro",
+    "greeting_question",
+    "menu_prompt",
+    "disclosure",
+    "feelings",
+    "bot_challenge",
+    "region_question",
+    "region_not_said_button",
+    "region_set",
+    "region_not_said",
+    "region_heading",
+    "stop",
+    "goodbye",
+    "thank",
+    "affirm_no_context",
+    "deny",
+    "chitchat",
+    "out_of_scope",
+    "fallback",
+    "crisis_leave",
+    "crisis_safe_button",
+    "safe_now",
+    "safe_now_no_context",
+    "tell_me_more_end",
+    "tell_me_more_nothing",
+    "button_tell_me_more",
+    "button_menu",
+    "button_stop",
+    "helplines_heading",
+    "hours_unknown",
+    "info_not_advice",
+)
+
+#: Placeholders a message may use; anything else in braces is a mistake.
+ALLOWED_PLACEHOLDERS = {"bot_name", "region", "topic"}
+
+MAX_RESOURCES_PER_MESSAGE = 3
+
+_ID = r"^[a-z][a-z0-9_]*$"
+_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/[^\s]*)?$")
+
+
+class Region(str, Enum):
+    """Parts of the UK whose routes and services differ."""
+
+    england_wales = "england_wales"
+    scotland = "scotland"
+    northern_ireland = "northern_ireland"
+
+
+ALL_REGIONS = tuple(Region)
+#: A topic's variant key: one region, or `all` for text that is the same everywhere.
+VARIANT_ALL = "all"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _check_url(value: Optional[str]) -> Optional[str]:
+    if value is not None and not _URL.match(value):
+        raise ValueError(f"'{value}' is not a well-formed https:// URL")
+    return value
+
+
+class Source(_Strict):
+    """Where a fact comes from."""
+
+    url: str
+    title: Annotated[str, Field(min_length=3)]
+
+    _url = field_validator("url")(_check_url)
+
+
+class Sourced(_Strict):
+    """Anything that states facts carries its sources and the date someone last checked them."""
+
+    sources: Annotated[list[Source], Field(min_length=1)]
+    last_reviewed: dt.date
+
+
+class Helpline(Sourced):
+    """A service a survivor can contact."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    name: Annotated[str, Field(min_length=2)]
+    phone: Optional[str] = None
+    text_number: Optional[str] = None
+    email: Optional[str] = None
+    web: Optional[str] = None
+    chat: Optional[str] = None
+    #: Opening hours in words; None when not confirmed (the survivor is told to check the website).
+    hours: Optional[str] = None
+    open_24_7: bool = False
+    for_whom: Annotated[str, Field(min_length=3)]
+    regions: Annotated[list[Region], Field(min_length=1)]
+
+    _web = field_validator("web", "chat")(_check_url)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Helpline:
+        if not (self.phone or self.text_number or self.email or self.web or self.chat):
+            raise ValueError("a helpline needs a phone, text number, e-mail, web or chat contact")
+        return self
+
+
+class Page(_Strict):
+    """One bite of a topic: a few short paragraphs and up to three services."""
+
+    text: Annotated[str, Field(min_length=1)]
+    helplines: Annotated[list[str], Field(max_length=MAX_RESOURCES_PER_MESSAGE)] = []
+
+
+class TopicVariant(Sourced):
+    """A topic as it reads in one region (or in all of them)."""
+
+    pages: Annotated[list[Page], Field(min_length=1)]
+
+
+class Topic(_Strict):
+    """One thing the assistant can explain, such as the criminal route."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    intent: Annotated[str, Field(pattern=_ID)]
+    title: Annotated[str, Field(min_length=2)]
+    button: Annotated[str, Field(min_length=2, max_length=40)]
+    content_note: Optional[str] = None
+    variants: dict[str, TopicVariant]
+
+    @field_validator("variants")
+    @classmethod
+    def _regions_complete(cls, variants: dict[str, TopicVariant]) -> dict[str, TopicVariant]:
+        keys = set(variants)
+        regions = {r.value for r in ALL_REGIONS}
+        unknown = keys - regions - {VARIANT_ALL}
+        if unknown:
+            raise ValueError(f"unknown variant(s) {sorted(unknown)}; use 'all' or {sorted(regions)}")
+        if VARIANT_ALL in keys and len(keys) > 1:
+            raise ValueError("use either 'all' alone or one variant per region, not both")
+        if VARIANT_ALL not in keys and keys != regions:
+            raise ValueError(f"missing variant(s) for {sorted(regions - keys)}: every region needs its own answer")
+        return variants
+
+    @property
+    def region_specific(self) -> bool:
+        """Whether the answer differs by region (so the survivor may be asked where they are)."""
+        return VARIANT_ALL not in self.variants
+
+    def variant_for(self, region: Region) -> TopicVariant:
+        """The variant that applies in `region`."""
+        return self.variants.get(VARIANT_ALL) or self.variants[region.value]
+
+
+class CrisisReply(_Strict):
+    """What the assistant says first when someone may be in danger or thinking of suicide."""
+
+    text: Annotated[str, Field(min_length=1)]
+    helplines: Annotated[list[str], Field(max_length=MAX_RESOURCES_PER_MESSAGE)] = []
+
+
+class Crisis(Sourced):
+    """Crisis replies, one per kind."""
+
+    danger: CrisisReply
+    suicide: CrisisReply
+
+
+class PackInfo(_Strict):
+    """Name and region labels of the pack."""
+
+    locale: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+    bot_name: Annotated[str, Field(min_length=1, max_length=60)]
+    regions: dict[Region, Annotated[str, Field(min_length=1)]]
+
+    @field_validator("regions")
+    @classmethod
+    def _all_regions_named(cls, regions: dict[Region, str]) -> dict[Region, str]:
+        missing = set(ALL_REGIONS) - set(regions)
+        if missing:
+            raise ValueError(f"missing a display name for {sorted(r.value for r in missing)}")
+        return regions
+
+
+class Menu(_Strict):
+    """The topics offered as buttons, in order, and the services shown after a misunderstanding."""
+
+    menu: Annotated[list[str], Field(min_length=1)]
+    #: Keyed by region, plus `not_said` for services valid everywhere.
+    signpost: dict[str, Annotated[list[str], Field(min_length=1, max_length=MAX_RESOURCES_PER_MESSAGE)]]
+
+    @field_validator("signpost")
+    @classmethod
+    def _signpost_keys(cls, signpost: dict[str, list[str]]) -> dict[str, list[str]]:
+        expected = {r.value for r in ALL_REGIONS} | {"not_said"}
+        if set(signpost) != expected:
+            raise ValueError(f"needs exactly the keys {sorted(expected)}")
+        return signpost
+
+
+class Messages(_Strict):
+    """Plain sentences without facts, by key."""
+
+    messages: dict[str, Annotated[str, Field(min_length=1)]]
+
+    @field_validator("messages")
+    @classmethod
+    def _required(cls, messages: dict[str, str]) -> dict[str, str]:
+        missing = [key for key in REQUIRED_MESSAGES if key not in messages]
+        if missing:
+            raise ValueError(f"missing message(s): {', '.join(missing)}")
+        for key, text in messages.items():
+            bad = set(re.findall(r"\{([^{}]*)\}", text)) - ALLOWED_PLACEHOLDERS
+            if bad:
+                raise ValueError(f"'{key}' uses unknown placeholder(s) {sorted(bad)}; allowed: {sorted(ALLOWED_PLACEHOLDERS)}")
+        return messages

@@ -1,0 +1,92 @@
+"""Rasa NLU component: force a crisis intent whenever a message matches the crisis patterns.
+
+Placed last in the pipeline (after the intent classifier and the FallbackClassifier), so whatever
+the model predicted, or however unsure it was, a message that matches a pattern from the content
+pack's `crisis_patterns.yml` leaves the NLU pipeline as `crisis_danger` or `crisis_suicide` with
+confidence 1.0. A crisis the model guessed but too unsure to pass the fallback threshold is
+kept as a crisis too. Patterns are read and compiled once when the model loads; editing them needs a
+restart of the Rasa server, never retraining.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.rasa_plugins.commands import force_intent
+from bot.rasa_plugins.crisis_matcher import INTENT_FOR_KIND, CrisisMatcher
+
+logger = logging.getLogger(__name__)
+
+CONTENT_DIR_KEY = "content_dir"
+LOCALE_KEY = "locale"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CrisisDetector(GraphComponent, IntentClassifier):
+    """Overrides the predicted intent with a crisis intent when a crisis pattern matches."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """`content_dir`: the default content pack folder (an overlay pack comes from CONTENT_DIR)."""
+        return {CONTENT_DIR_KEY: None, LOCALE_KEY: None}
+
+    def __init__(self, config: dict[str, Any], matcher: CrisisMatcher) -> None:
+        self.component_config = config
+        self.matcher = matcher
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisDetector:
+        """Load and compile the patterns once; a broken pattern file stops the server starting."""
+        locale = config.get(LOCALE_KEY) or os.environ.get("BOT_LOCALE", "en")
+        matcher = CrisisMatcher.from_content_dir(config.get(CONTENT_DIR_KEY), locale=locale)
+        logger.info(
+            "Crisis detector loaded %s patterns.",
+            {kind: len(patterns) for kind, patterns in matcher.patterns.items()},
+        )
+        return cls(config, matcher)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Force the crisis intent on every message that matches a pattern."""
+        for message in messages:
+            text: Optional[str] = message.get(TEXT)
+            # Button payloads ("/intent{...}") are the survivor's explicit choice: leave them alone.
+            if not text or text.startswith("/"):
+                continue
+            kind = self.matcher.detect(text)
+            if kind is not None:
+                force_intent(message, INTENT_FOR_KIND[kind])
+            elif self._unsure_crisis(message):
+                # Prefer recall: the model's best guess was a crisis, but too unsure to pass the
+                # FallbackClassifier. A false alarm gets a gentle reply and a way back; a miss is worse.
+                force_intent(message, message.get(INTENT_RANKING_KEY)[1][INTENT_NAME_KEY])
+        return messages
+
+    @staticmethod
+    def _unsure_crisis(message: Message) -> bool:
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        return (
+            (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == DEFAULT_NLU_FALLBACK_INTENT_NAME
+            and len(ranking) > 1
+            and ranking[1].get(INTENT_NAME_KEY) in INTENT_FOR_KIND.values()
+        )
+
+    def process_training_data(self, training_data: Any) -> Any:
+        """Nothing to learn: training data passes through unchanged."""
+        return training_data

@@ -1,0 +1,108 @@
+"""An in-memory tracker store that forgets: idle conversations expire, and "stop" deletes at once.
+
+Rasa 3.6's own `InMemoryTrackerStore` keeps every conversation until the process ends. This one
+keeps a conversation only while it is in use: each entry expires `ttl_seconds` after its last
+turn, and a tracker whose `forget_conversation` slot is set (by `action_stop`) is deleted instead
+of saved. Nothing touches disk, and nothing here logs a sender id.
+
+Configured in endpoints.yml as `type: bot.rasa_plugins.tracker_store.ExpiringInMemoryTrackerStore`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any, Optional
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
+
+TTL_ENV = "TRACKER_TTL_SECONDS"
+DEFAULT_TTL_SECONDS = 30 * 60
+MAX_CONVERSATIONS_ENV = "TRACKER_MAX_CONVERSATIONS"
+DEFAULT_MAX_CONVERSATIONS = 100_000
+FORGET_SLOT = "forget_conversation"
+
+
+class ExpiringInMemoryTrackerStore(TrackerStore, SerializedTrackerAsText):
+    """Keeps each conversation in memory for `ttl_seconds` after its last turn, then drops it."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        event_broker: Optional[EventBroker] = None,
+        ttl_seconds: Optional[float] = None,
+        max_conversations: Optional[int] = None,
+        clock: Callable[[], float] = time.monotonic,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.pop("host", None)  # Rasa passes the endpoint's `url` as host; we have none.
+        super().__init__(domain, event_broker, **kwargs)
+        self.ttl_seconds = float(ttl_seconds if ttl_seconds is not None else os.environ.get(TTL_ENV, DEFAULT_TTL_SECONDS))
+        if self.ttl_seconds <= 0:
+            raise ValueError(f"{TTL_ENV} must be a positive number of seconds")
+        self.max_conversations = int(
+            max_conversations
+            if max_conversations is not None
+            else os.environ.get(MAX_CONVERSATIONS_ENV, DEFAULT_MAX_CONVERSATIONS)
+        )
+        self._clock = clock
+        # Ordered by last use, oldest first, so expiry only ever looks at the front.
+        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def __len__(self) -> int:
+        self._evict_expired()
+        return len(self._entries)
+
+    def _evict_expired(self) -> None:
+        deadline = self._clock() - self.ttl_seconds
+        while self._entries:
+            sender_id, (touched, _) = next(iter(self._entries.items()))
+            if touched > deadline:
+                break
+            del self._entries[sender_id]
+
+    def forget(self, sender_id: str) -> bool:
+        """Delete one conversation now. Returns whether there was anything to delete."""
+        return self._entries.pop(sender_id, None) is not None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the conversation, or delete it if the survivor asked us to forget it."""
+        self._evict_expired()
+        if tracker.get_slot(FORGET_SLOT):
+            self.forget(tracker.sender_id)
+            return
+        await self.stream_events(tracker)
+        self._entries[tracker.sender_id] = (self._clock(), self.serialise_tracker(tracker))
+        self._entries.move_to_end(tracker.sender_id)
+        while len(self._entries) > self.max_conversations:
+            # Under a flood, the oldest conversation goes first rather than memory growing without bound.
+            self._entries.popitem(last=False)
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """Return the current session of a live conversation, or None if it expired or never was."""
+        return self._retrieve(sender_id, fetch_all_sessions=False)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """Return every session of a live conversation."""
+        return self._retrieve(sender_id, fetch_all_sessions=True)
+
+    async def keys(self) -> Iterable[str]:
+        """Ids of the conversations still live."""
+        self._evict_expired()
+        return list(self._entries.keys())
+
+    def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        self._evict_expired()
+        entry = self._entries.get(sender_id)
+        if entry is None:
+            return None
+        tracker = self.deserialise_tracker(sender_id, entry[1])
+        if tracker is None or fetch_all_sessions:
+            return tracker
+        sessions = get_trackers_for_conversation_sessions(tracker)
+        return sessions[-1] if len(sessions) > 1 else tracker

@@ -1,0 +1,95 @@
+"""Start the real stack (Rasa server + action server, via the supervisor) once for the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Short, so the expiry test does not wait long; every other test's turns are far quicker than this.
+TEST_TTL_SECONDS = 6
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        response = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30)
+        response.raise_for_status()
+        return list(response.json())
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+class Conversation:
+    """One survivor's chat over the REST channel, with a random sender id."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.sender = secrets.token_hex(8)
+
+    def say(self, message: str) -> list[dict[str, Any]]:
+        return self.stack.say(self.sender, message)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    rasa_port, action_port = free_port(), free_port()
+    env = dict(
+        os.environ,
+        RASA_PORT=str(rasa_port),
+        ACTION_PORT=str(action_port),
+        TRACKER_TTL_SECONDS=str(TEST_TTL_SECONDS),
+        RASA_TELEMETRY_ENABLED="false",
+    )
+    log_path = tmp_path_factory.mktemp("stack") / "stack.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.supervisor", "--ready-timeout", "300"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", log_path, process)
+    deadline = time.monotonic() + 330
+    while "==> ready" not in stack.logs():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the stack did not start:\n{stack.logs()[-4000:]}")
+        time.sleep(0.5)
+    yield stack
+    # One Ctrl-C stops everything.
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the supervisor did not stop within 30 s of SIGINT")
+
+
+@pytest.fixture
+def chat(stack: Stack) -> Conversation:
+    return Conversation(stack)

@@ -1,0 +1,155 @@
+"""End to end over Rasa's REST channel: the trained model, the rules, the actions and the tracker store together."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import pytest
+
+from bot.content.loader import ContentPack
+from bot.content.schema import Region
+from tests.e2e.conftest import TEST_TTL_SECONDS, Conversation, Stack
+
+
+def text(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def payloads(replies: list[dict[str, Any]]) -> list[str]:
+    return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
+def test_first_turn_says_what_it_is_and_offers_the_menu(chat: Conversation, pack: ContentPack) -> None:
+    replies = chat.say("hello")
+    assert pack.message("intro") in text(replies)
+    assert pack.message("greeting_question") in text(replies)
+    assert "/ask_criminal_route" in payloads(replies)
+
+
+def test_indirect_disclosure_is_believed(chat: Conversation, pack: ContentPack) -> None:
+    replies = chat.say("a senior colleague keeps touching me")
+    assert pack.message("disclosure") in text(replies)
+
+
+# Each topic, reached in the survivor's own words, in a region they chose.
+TOPIC_QUESTIONS = {
+    "options": "what are my options",
+    "criminal_route": "how do i report a police officer for rape",
+    "misconduct_route": "what happens at a gross misconduct hearing",
+    "both_routes": "can I do the criminal and misconduct route at the same time",
+    "review": "the CPS decided not to charge him, can I challenge that",
+    "compensation": "can I get criminal injuries compensation",
+    "kept_informed": "what are my rights under the victims code",
+    "work": "I'm being isolated at work since I reported him, can I go to a tribunal",
+    "evidence_health": "what is a SARC",
+    "domestic_abuse": "my husband is a cop and he controls everything I do",
+    "anonymous_reporting": "can I report him anonymously",
+    "helplines": "who can I talk to",
+    "privacy": "do you keep what I say?",
+}
+
+
+@pytest.mark.parametrize("topic_id", sorted(TOPIC_QUESTIONS))
+def test_every_topic_is_reached_in_plain_words(stack: Stack, pack: ContentPack, topic_id: str) -> None:
+    chat = Conversation(stack)
+    chat.say('/inform_region{"region":"scotland"}')
+    replies = chat.say(TOPIC_QUESTIONS[topic_id])
+    topic = pack.topics[topic_id]
+    assert topic.title in text(replies)
+    assert topic.variant_for(Region.scotland).pages[0].text.strip() in text(replies)
+
+
+def test_region_is_asked_once_and_the_right_region_is_answered(chat: Conversation, pack: ContentPack) -> None:
+    replies = chat.say("/ask_compensation")
+    assert pack.message("region_question") in text(replies)
+    replies = chat.say('/inform_region{"region":"northern_ireland"}')
+    ni = pack.topics["compensation"].variants["northern_ireland"].pages[0].text.strip()
+    ew = pack.topics["compensation"].variants["england_wales"].pages[0].text.strip()
+    assert ni in text(replies) and ew not in text(replies)
+    replies = chat.say("/ask_review")
+    assert pack.message("region_question") not in text(replies)
+    assert pack.topics["review"].variants["northern_ireland"].pages[0].text.strip() in text(replies)
+
+
+def test_tell_me_more_goes_page_by_page(chat: Conversation, pack: ContentPack) -> None:
+    chat.say('/inform_region{"region":"england_wales"}')
+    chat.say("/ask_criminal_route")
+    replies = chat.say("tell me more")
+    assert pack.topics["criminal_route"].variants["england_wales"].pages[1].text.strip() in text(replies)
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [[], ["/ask_misconduct_route"], ["/ask_compensation"], ["/ask_privacy", "/tell_me_more"], ["blorp zzkq"], ["/stop"]],
+    ids=["first message", "mid-topic", "region question open", "tell me more", "after a fallback", "after stop"],
+)
+def test_crisis_is_answered_from_any_state(stack: Stack, pack: ContentPack, setup: list[str]) -> None:
+    chat = Conversation(stack)
+    for message in setup:
+        chat.say(message)
+    danger = text(chat.say("he's outside my house right now"))
+    assert "999" in danger and pack.crisis.danger.text.strip() in danger
+    suicide = text(chat.say("i don't want to be here anymore"))
+    assert pack.crisis.suicide.text.strip() in suicide
+
+
+def test_safe_after_a_crisis_goes_back_to_the_topic(chat: Conversation, pack: ContentPack) -> None:
+    chat.say('/inform_region{"region":"england_wales"}')
+    chat.say("/ask_work")
+    chat.say("i want to kill myself")
+    replies = chat.say("/safe_now")
+    assert pack.message("safe_now") in text(replies)
+    assert pack.topics["work"].title in text(replies)
+
+
+def test_stop_forgets_the_conversation_at_once(chat: Conversation, pack: ContentPack) -> None:
+    chat.say("hi")
+    chat.say('/inform_region{"region":"scotland"}')
+    assert pack.message("stop") in text(chat.say("stop"))
+    # A forgotten conversation starts again from nothing: the intro comes back, the region is gone.
+    replies = chat.say("/ask_review")
+    assert pack.message("intro") in text(replies)
+    assert pack.message("region_question") in text(replies)
+
+
+def test_idle_conversation_expires(chat: Conversation, pack: ContentPack) -> None:
+    chat.say("hi")
+    chat.say('/inform_region{"region":"scotland"}')
+    time.sleep(TEST_TTL_SECONDS + 1)
+    replies = chat.say("/ask_review")
+    assert pack.message("intro") in text(replies)
+    assert pack.message("region_question") in text(replies)
+
+
+def test_gibberish_never_dead_ends(chat: Conversation, pack: ContentPack) -> None:
+    replies = chat.say("qwzx plorb 77")
+    assert "/menu" in payloads(replies)
+    assert any(pack.helplines[h].name in text(replies) for h in pack.menu.signpost["not_said"])
+
+
+def test_http_api_is_off(stack: Stack) -> None:
+    import httpx
+
+    assert httpx.get(f"{stack.url}/status", timeout=5).status_code == 404
+    assert httpx.get(f"{stack.url}/conversations/x/tracker", timeout=5).status_code == 404
+
+
+def test_servers_listen_on_loopback_only(stack: Stack) -> None:
+    port = int(stack.url.rsplit(":", 1)[1])
+    addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)} - {
+        "127.0.0.1",
+        "127.0.1.1",
+    }
+    for address in addresses:
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            assert sock.connect_ex((address, port)) != 0, f"Rasa answers on {address}"
+
+
+def test_no_message_text_reaches_the_logs(chat: Conversation) -> None:
+    chat.say("my skipper canary-e2e-4411 keeps messaging me")
+    chat.say("stop")
+    assert "canary-e2e-4411" not in chat.stack.logs()
+    assert chat.sender not in chat.stack.logs()

@@ -1,0 +1,62 @@
+"""The crisis detector NLU component overrides whatever the classifier said."""
+
+from __future__ import annotations
+
+import unittest
+
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.rasa_plugins.crisis_detector import CrisisDetector
+from bot.rasa_plugins.crisis_matcher import CrisisMatcher
+
+
+def message(text: str, intent: str = "ask_work", confidence: float = 0.93) -> Message:
+    predicted = {INTENT_NAME_KEY: intent, "confidence": confidence}
+    return Message(data={TEXT: text, INTENT: predicted, INTENT_RANKING_KEY: [predicted]})
+
+
+class CrisisDetectorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.detector = CrisisDetector(CrisisDetector.get_default_config(), CrisisMatcher.from_content_dir())
+
+    def test_confident_wrong_prediction_is_overridden_for_suicide(self) -> None:
+        (result,) = self.detector.process([message("work is awful and i want to kill myself")])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_suicide")
+        self.assertEqual(result.get(INTENT)["confidence"], 1.0)
+        self.assertEqual(result.get(INTENT_RANKING_KEY)[0][INTENT_NAME_KEY], "crisis_suicide")
+
+    def test_danger_now_is_overridden_even_after_nlu_fallback(self) -> None:
+        (result,) = self.detector.process([message("hes outside my house right now", intent="nlu_fallback", confidence=0.3)])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_danger")
+
+    def test_ordinary_message_is_left_alone(self) -> None:
+        (result,) = self.detector.process([message("how do I raise a grievance")])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "ask_work")
+
+    def test_button_payload_is_left_alone(self) -> None:
+        (result,) = self.detector.process([message("/safe_now", intent="safe_now", confidence=1.0)])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "safe_now")
+
+    def test_unsure_crisis_guess_is_kept_as_crisis_not_fallback(self) -> None:
+        fallback = {INTENT_NAME_KEY: "nlu_fallback", "confidence": 0.25}
+        guess = {INTENT_NAME_KEY: "crisis_suicide", "confidence": 0.21}
+        unsure = Message(data={TEXT: "everything feels pointless", INTENT: fallback, INTENT_RANKING_KEY: [fallback, guess]})
+        (result,) = self.detector.process([unsure])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_suicide")
+
+    def test_unsure_other_guess_stays_a_fallback(self) -> None:
+        fallback = {INTENT_NAME_KEY: "nlu_fallback", "confidence": 0.25}
+        guess = {INTENT_NAME_KEY: "ask_work", "confidence": 0.21}
+        unsure = Message(data={TEXT: "qwzx plorb", INTENT: fallback, INTENT_RANKING_KEY: [fallback, guess]})
+        (result,) = self.detector.process([unsure])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "nlu_fallback")
+
+    def test_component_loads_patterns_from_the_content_pack(self) -> None:
+        self.assertTrue(self.detector.matcher.patterns["danger"])
+        self.assertTrue(self.detector.matcher.patterns["suicide"])
+
+
+if __name__ == "__main__":
+    unittest.main()

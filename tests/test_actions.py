@@ -1,0 +1,224 @@
+"""Every custom action, run as the action server runs it: a tracker fixture and a CollectingDispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import (
+    ActionAcknowledgeDisclosure,
+    ActionAffirm,
+    ActionDeny,
+    ActionFallback,
+    ActionGreet,
+    ActionOutOfScope,
+)
+from actions.crisis import ActionCrisis, ActionSafeNow
+from actions.privacy import ActionStop
+from actions.region import ActionSetRegion
+from actions.topics import ActionExplainTopic, ActionShowMenu, ActionTellMeMore
+from bot.content.loader import ContentPack
+from bot.content.schema import ALL_REGIONS
+from tests.conftest import make_tracker
+
+REGIONS = [r.value for r in ALL_REGIONS]
+
+
+def run(action: Any, tracker: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return dispatcher.messages, slots
+
+
+def text_of(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def payloads(messages: list[dict[str, Any]]) -> list[str]:
+    return [b["payload"] for m in messages for b in m.get("buttons") or []]
+
+
+def test_first_turn_says_what_the_assistant_is_whatever_was_said(pack: ContentPack) -> None:
+    messages, slots = run(ActionAcknowledgeDisclosure(), make_tracker("disclose", introduced=False))
+    assert messages[0]["text"] == pack.message("intro")
+    assert pack.message("disclosure") in text_of(messages)
+    assert slots["introduced"] is True
+
+
+def test_intro_is_not_repeated(pack: ContentPack) -> None:
+    messages, _ = run(ActionGreet(), make_tracker("greet", introduced=True))
+    assert pack.message("intro") not in text_of(messages)
+    assert "/ask_criminal_route" in payloads(messages)
+
+
+def test_disclosure_is_believed_then_choices_are_offered(pack: ContentPack) -> None:
+    messages, _ = run(ActionAcknowledgeDisclosure(), make_tracker("disclose"))
+    assert messages[-1]["text"] == pack.message("disclosure")
+    assert len(payloads(messages)) == len(pack.menu.menu)
+
+
+@pytest.mark.parametrize("topic_id", ["criminal_route", "misconduct_route", "review", "compensation"])
+def test_region_question_is_asked_once_before_a_region_specific_answer(pack: ContentPack, topic_id: str) -> None:
+    topic = pack.topics[topic_id]
+    messages, slots = run(ActionExplainTopic(), make_tracker(topic.intent))
+    assert messages[0]["text"] == pack.message("region_question")
+    assert '/inform_region{"region":"not_said"}' in payloads(messages)
+    assert slots["region_asked"] is True and slots["pending_topic"] == topic_id
+
+
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("topic_id", ["options", "criminal_route", "misconduct_route", "both_routes", "review", "compensation",
+                                      "kept_informed", "work", "evidence_health", "domestic_abuse", "anonymous_reporting",
+                                      "helplines", "privacy"])  # fmt: skip
+def test_every_topic_renders_its_own_region_only(pack: ContentPack, topic_id: str, region: str) -> None:
+    topic = pack.topics[topic_id]
+    messages, slots = run(ActionExplainTopic(), make_tracker(topic.intent, region=region, region_asked=True))
+    text = text_of(messages)
+    assert topic.title in text
+    own = topic.variant_for(ALL_REGIONS[REGIONS.index(region)]).pages[0].text.strip()
+    assert own in text
+    for other in REGIONS:
+        if other != region and topic.region_specific:
+            theirs = topic.variants[other].pages[0].text.strip()
+            assert theirs in own or theirs not in text, f"{other} text shown for {region}"
+    assert slots["last_topic"] == topic_id and slots["more_page"] == 0
+    assert "/menu" in payloads(messages)
+
+
+def test_services_shown_serve_the_survivors_region(pack: ContentPack) -> None:
+    for topic in pack.topics.values():
+        for region in ALL_REGIONS:
+            messages, _ = run(ActionExplainTopic(), make_tracker(topic.intent, region=region.value, region_asked=True))
+            text = text_of(messages)
+            for helpline in pack.helplines.values():
+                if helpline.name in text:
+                    assert region in helpline.regions, f"{helpline.id} shown in {region.value} for {topic.id}"
+
+
+def test_choosing_a_region_shows_the_waiting_topic(pack: ContentPack) -> None:
+    messages, slots = run(
+        ActionSetRegion(), make_tracker("inform_region", region="scotland", region_asked=True, pending_topic="review")
+    )
+    assert pack.message("region_set", region="Scotland") in text_of(messages)
+    assert pack.topics["review"].variants["scotland"].pages[0].text.strip()[:40] in text_of(messages)
+    assert slots["last_topic"] == "review" and slots["pending_topic"] is None
+
+
+def test_not_saying_the_region_shows_each_region_labelled(pack: ContentPack) -> None:
+    messages, slots = run(
+        ActionSetRegion(), make_tracker("inform_region", region="not_said", region_asked=True, pending_topic="compensation")
+    )
+    text = text_of(messages)
+    for region in ALL_REGIONS:
+        assert pack.message("region_heading", region=pack.region_name(region)) in text
+    assert slots.get("region", "not_said") == "not_said"
+
+
+def test_saying_no_to_the_region_question_is_respected(pack: ContentPack) -> None:
+    messages, slots = run(ActionDeny(), make_tracker("deny", region_asked=True, pending_topic="criminal_route"))
+    assert slots["region"] == "not_said"
+    assert pack.message("region_question") not in text_of(messages)
+    assert pack.message("region_not_said") in text_of(messages)
+
+
+def test_tell_me_more_walks_the_pages_then_ends_with_the_menu(pack: ContentPack) -> None:
+    topic = pack.topics["criminal_route"]
+    pages = topic.variants["england_wales"].pages
+    state: dict[str, Any] = {"region": "england_wales", "region_asked": True, "last_topic": "criminal_route", "more_page": 0}
+    for number in range(1, len(pages)):
+        messages, slots = run(ActionTellMeMore(), make_tracker("tell_me_more", **state))
+        assert pages[number].text.strip()[:40] in text_of(messages)
+        if number == 1 and topic.content_note:
+            assert topic.content_note in text_of(messages)
+        state["more_page"] = slots["more_page"]
+    messages, _ = run(ActionTellMeMore(), make_tracker("tell_me_more", **state))
+    assert pack.message("tell_me_more_end", topic=topic.title) in text_of(messages)
+    assert "/ask_compensation" in payloads(messages)
+
+
+def test_tell_me_more_without_a_topic_offers_the_menu(pack: ContentPack) -> None:
+    messages, _ = run(ActionTellMeMore(), make_tracker("tell_me_more"))
+    assert messages[0]["text"] == pack.message("tell_me_more_nothing")
+
+
+@pytest.mark.parametrize("intent,kind", [("crisis_danger", "danger"), ("crisis_suicide", "suicide")])
+def test_crisis_reply_comes_first_even_on_the_first_turn(pack: ContentPack, intent: str, kind: str) -> None:
+    messages, slots = run(ActionCrisis(), make_tracker(intent, introduced=False, last_topic="work"))
+    assert messages[0]["text"].startswith(getattr(pack.crisis, kind).text.strip()[:30])
+    assert messages[-1]["text"] == pack.message("intro")
+    assert "/safe_now" in payloads(messages) and "/stop" in payloads(messages)
+    assert slots["before_crisis_topic"] == "work"
+
+
+def test_danger_reply_gives_999_and_the_silent_solution(pack: ContentPack) -> None:
+    messages, _ = run(ActionCrisis(), make_tracker("crisis_danger"))
+    assert "999" in messages[0]["text"] and "55" in messages[0]["text"]
+
+
+def test_suicide_reply_gives_samaritans(pack: ContentPack) -> None:
+    messages, _ = run(ActionCrisis(), make_tracker("crisis_suicide", region="scotland"))
+    assert "116 123" in messages[0]["text"]
+
+
+def test_safe_now_returns_to_where_the_survivor_was(pack: ContentPack) -> None:
+    messages, slots = run(
+        ActionSafeNow(), make_tracker("safe_now", before_crisis_topic="misconduct_route", region="england_wales")
+    )
+    assert pack.message("safe_now") in text_of(messages)
+    assert pack.topics["misconduct_route"].title in text_of(messages)
+    assert slots["last_topic"] == "misconduct_route"
+
+
+def test_stop_forgets_at_once_and_asks_nothing(pack: ContentPack) -> None:
+    messages, slots = run(ActionStop(), make_tracker("stop", introduced=False, last_topic="work"))
+    assert [m["text"] for m in messages] == [pack.message("stop")]
+    assert slots["forget_conversation"] is True
+    assert not messages[0]["text"].rstrip().endswith("?")
+
+
+@pytest.mark.parametrize("action", [ActionFallback(), ActionOutOfScope()])
+@pytest.mark.parametrize("region", [None, *REGIONS])
+def test_misunderstanding_never_dead_ends(pack: ContentPack, action: Any, region: Any) -> None:
+    messages, _ = run(action, make_tracker("nlu_fallback", region=region))
+    assert "/menu" in payloads(messages)
+    key = region or "not_said"
+    assert pack.helplines[pack.menu.signpost[key][0]].name in text_of(messages)
+
+
+def test_yes_after_a_topic_tells_more(pack: ContentPack) -> None:
+    messages, slots = run(ActionAffirm(), make_tracker("affirm", region="england_wales", region_asked=True, last_topic="review"))
+    assert pack.topics["review"].variants["england_wales"].pages[1].text.strip()[:40] in text_of(messages)
+    assert slots["more_page"] == 1
+
+
+def test_menu_lists_every_topic(pack: ContentPack) -> None:
+    messages, _ = run(ActionShowMenu(), make_tracker("menu"))
+    assert payloads(messages) == [f"/{pack.topics[t].intent}" for t in pack.menu.menu]
+
+
+def test_actions_log_no_text_or_ids(pack: ContentPack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    run(ActionAcknowledgeDisclosure(), make_tracker("disclose", text="canary-51f0 my skipper"))
+    assert "canary-51f0" not in caplog.text and "test-sender" not in caplog.text
+
+
+def test_every_domain_action_is_implemented() -> None:
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load(open("domain.yml"))
+    assert set(domain["actions"]) <= set(executor.actions)
+
+
+def test_slot_events_are_only_domain_slots(pack: ContentPack) -> None:
+    import yaml
+
+    slots = set(yaml.safe_load(open("domain.yml"))["slots"])
+    _, changed = run(ActionSetRegion(), make_tracker("inform_region", region="scotland", pending_topic="review"))
+    assert set(changed) <= slots

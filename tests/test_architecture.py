@@ -1,0 +1,46 @@
+"""Architecture rules that keep the app light: no `rasa` import outside the Rasa server's plugins."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_FILES = sorted(
+    p for folder in ("bot", "actions", "tests", "bench") for p in (ROOT / folder).rglob("*.py") if "rasa_plugins" not in p.parts
+)
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", APP_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_app_code_never_imports_rasa(path: Path) -> None:
+    forbidden = {m for m in imported_modules(path) if m == "rasa" or m.startswith("rasa.") or m.startswith("tensorflow")}
+    assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}; only bot/rasa_plugins may"
+
+
+def test_rasa_plugins_use_only_rasa_dependencies() -> None:
+    allowed_third_party = {"rasa", "yaml"}
+    for path in (ROOT / "bot" / "rasa_plugins").glob("*.py"):
+        for module in imported_modules(path):
+            top = module.split(".")[0]
+            if top in {"bot", "__future__"} or top in __import__("sys").stdlib_module_names:
+                continue
+            assert top in allowed_third_party, f"{path.name} imports {module}, which the Rasa environment may not have"
+
+
+def test_rasa_plugins_import_nothing_from_the_app_side() -> None:
+    for path in (ROOT / "bot" / "rasa_plugins").glob("*.py"):
+        app_imports = {m for m in imported_modules(path) if m.startswith("bot.") and not m.startswith("bot.rasa_plugins")}
+        assert not app_imports, f"{path.name} imports {app_imports}: those need pydantic 2, which Rasa's environment lacks"
