@@ -31,8 +31,8 @@ test: setup
 	@bash scripts/test.sh
 
 lint: setup
-	@$(APP) -m ruff check bot actions tests bench
-	@$(APP) -m ruff format --check bot actions tests bench
+	@$(APP) -m ruff check .
+	@$(APP) -m ruff format --check .
 	@$(APP) -m mypy
 
 guard:

@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content.loader import ContentPack, load_pack
-from bot.content.render import NOT_SAID, Reply, parse_region
+from bot.content.render import NOT_SAID, Reply, parse_region, signpost_reply
 from bot.content.schema import Region, Topic
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,13 @@ class SupportAction(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         pack = get_pack()
         state = ConversationState.from_tracker(tracker)
-        response = self.respond(pack, state, tracker)
+        try:
+            response = self.respond(pack, state, tracker)
+        except Exception as error:
+            # Never a dead end, and never a traceback that could carry the tracker (with the
+            # survivor's words) into a log or back to Rasa: the error's type only, then signpost.
+            logger.error("%s failed with %s; sending the signpost reply", self.action_name, type(error).__name__)
+            response = Response([signpost_reply(pack, pack.message("fallback"), state.region)], [])
         replies = list(response.replies)
         if self.introduce and not state.introduced:
             intro = Reply(pack.message("intro"))

@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from bot.content.loader import load_pack
+from bot.content.render import static_fallback
 from bot.settings import Settings
 
 
@@ -51,7 +53,9 @@ def main() -> int:
             try:
                 buttons = show(send(client, settings.rest_webhook, sender, line))
             except httpx.HTTPError:
-                print("The assistant can't be reached. Is `make run` running? In an emergency call 999.", file=sys.stderr)
+                print("(The assistant can't be reached. Is `make run` running?)", file=sys.stderr)
+                for reply in static_fallback(load_pack()):
+                    print("\n" + reply.text)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,21 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SystemExit(f"error: {name} must be true or false, not {value!r}")
+
+
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -33,6 +48,33 @@ class Settings:
     log_level: str = field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO").upper())
     models_dir: Path = field(default_factory=lambda: Path(os.environ.get("MODELS_DIR", PROJECT_ROOT / "models")))
     rasa_venv: Path = field(default_factory=lambda: Path(os.environ.get("RASA_VENV", PROJECT_ROOT / ".venv-rasa")))
+    #: Seconds the gateway waits for Rasa before answering with the static crisis and helpline content.
+    rasa_timeout_seconds: int = field(default_factory=lambda: _int("RASA_TIMEOUT_SECONDS", 10))
+
+    # --- Web widget (bot/gateway/web.py) ---
+    #: Origins allowed to embed the widget and call its API (CORS), e.g. https://charity.example.
+    web_allowed_origins: tuple[str, ...] = field(default_factory=lambda: _list("WEB_ALLOWED_ORIGINS"))
+    #: Where quick exit sends the page. Neutral by default; a charity may choose another.
+    web_exit_url: str = field(default_factory=lambda: os.environ.get("WEB_EXIT_URL", "https://www.bbc.co.uk/weather"))
+    web_max_message_chars: int = field(default_factory=lambda: _int("WEB_MAX_MESSAGE_CHARS", 2000))
+    #: Messages per minute per widget session, and per client address (counted in memory only).
+    web_session_messages_per_minute: int = field(default_factory=lambda: _int("WEB_SESSION_MESSAGES_PER_MINUTE", 30))
+    web_client_messages_per_minute: int = field(default_factory=lambda: _int("WEB_CLIENT_MESSAGES_PER_MINUTE", 120))
+
+    # --- Telegram (bot/gateway/telegram.py) ---
+    #: From BotFather. Unset: Telegram is off and everything else runs.
+    telegram_bot_token: str = field(default_factory=lambda: os.environ.get("TELEGRAM_BOT_TOKEN", ""), repr=False)
+    #: Bot API base URL, for a self-hosted Bot API server (python-telegram-bot's base_url).
+    telegram_api_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_API_URL", ""))
+    #: Public HTTPS URL of this gateway's /telegram/webhook; set it to use a webhook instead of polling.
+    telegram_webhook_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_URL", ""))
+    telegram_webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""), repr=False)
+    #: Key for the HMAC that turns a chat id into a Rasa sender id. Unset: random per process.
+    telegram_hmac_key: str = field(default_factory=lambda: os.environ.get("TELEGRAM_HMAC_KEY", ""), repr=False)
+    telegram_protect_content: bool = field(default_factory=lambda: _bool("TELEGRAM_PROTECT_CONTENT", True))
+    #: Delete each user message as soon as it has been answered (off by default; see README).
+    telegram_delete_user_messages: bool = field(default_factory=lambda: _bool("TELEGRAM_DELETE_USER_MESSAGES", False))
+    telegram_messages_per_minute: int = field(default_factory=lambda: _int("TELEGRAM_MESSAGES_PER_MINUTE", 20))
 
     @property
     def rasa_url(self) -> str:

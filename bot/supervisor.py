@@ -1,4 +1,4 @@
-"""Start the Rasa server and the action server (and, when built, the gateway) and keep them running.
+"""Start the action server, the Rasa server and the gateway, and keep them running.
 
 One Ctrl-C (SIGINT) or SIGTERM stops everything; a child that crashes is restarted with a short
 back-off. Run as `python -m bot.supervisor` (`make run` does this after setup and training).
@@ -91,7 +91,13 @@ def build_children(settings: Settings, model: Path) -> list[Child]:
         rasa_environment(settings),
         f"{settings.rasa_url}/",
     )
-    return [actions, rasa]
+    gateway = Child(
+        "gateway",
+        [sys.executable, "-m", "bot.gateway"],
+        dict(os.environ, RASA_TELEMETRY_ENABLED="false"),
+        f"http://{settings.host}:{settings.gateway_port}/healthz",
+    )
+    return [actions, rasa, gateway]
 
 
 class Supervisor:
@@ -139,6 +145,7 @@ class Supervisor:
             if self.wait_ready(ready_timeout):
                 print(
                     f"\n==> ready in {time.monotonic() - start:.0f} s. Chat with it:\n"
+                    f"      http://{settings.host}:{settings.gateway_port}/   (the web widget's demo page)\n"
                     f"      make chat                      (a terminal chat)\n"
                     f"      POST {settings.rest_webhook}   (Rasa REST channel)\n"
                     "    Ctrl-C stops everything.\n",

@@ -9,10 +9,11 @@ mkdir -p results
 
 step() { local name=$1; shift; echo; echo "==> $name"; local t=$SECONDS; "$@"; echo "    ($name: $((SECONDS - t)) s)"; }
 
+step "system packages for the tests (Chromium)" bash scripts/install-test-deps.sh
 step "guard against committed models, results, databases and secrets" bash scripts/guard-committed-files.sh
 step "content pack check" $APP -m bot.cli content check
-step "ruff" $APP -m ruff check bot actions tests bench scripts
-step "ruff format" $APP -m ruff format --check bot actions tests bench
+step "ruff" $APP -m ruff check .
+step "ruff format" $APP -m ruff format --check .
 step "mypy" $APP -m mypy
 step "Rasa-side unit tests (Rasa environment)" .venv-rasa/bin/python -m unittest discover -s tests/rasa_plugins -t . -v
 step "validate training data" $RASA data validate --fail-on-warnings --config config.yml --domain domain.yml --data data/nlu data/stories

@@ -222,3 +222,14 @@ def test_slot_events_are_only_domain_slots(pack: ContentPack) -> None:
     slots = set(yaml.safe_load(open("domain.yml"))["slots"])
     _, changed = run(ActionSetRegion(), make_tracker("inform_region", region="scotland", pending_topic="review"))
     assert set(changed) <= slots
+
+
+def test_a_failing_action_still_signposts_and_logs_no_text(pack: ContentPack, caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(ActionShowMenu):
+        def respond(self, *args: Any) -> Any:
+            raise RuntimeError("canary-9d2e boom")
+
+    caplog.set_level("DEBUG")
+    messages, _ = run(Broken(), make_tracker("menu", text="canary-9d2e"))
+    assert pack.message("fallback") in text_of(messages) and "/menu" in payloads(messages)
+    assert "canary-9d2e" not in caplog.text and "RuntimeError" in caplog.text

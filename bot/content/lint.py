@@ -59,7 +59,7 @@ def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
     """Every survivor-facing text in the pack, as (file, entry, field, text)."""
     for key, text in pack.messages.items():
         yield "messages.yml", key, "", text
-    for kind in ("danger", "suicide"):
+    for kind in ("danger", "suicide", "unavailable"):
         yield "crisis.yml", kind, "text", getattr(pack.crisis, kind).text
     for topic in pack.topics.values():
         file = f"topics/{topic.id}.yml"

@@ -234,7 +234,7 @@ def _cross_references(
             regions = ALL_REGIONS if key == "not_said" else (Region(key),)
             problems.extend(_check_helplines(ids, regions, helplines, "menu.yml", "signpost", key))
     if crisis:
-        for kind in ("danger", "suicide"):
+        for kind in ("danger", "suicide", "unavailable"):
             reply = getattr(crisis, kind)
             # Crisis services may be regional; the renderer shows the ones for the survivor's region.
             problems.extend(_check_helplines(reply.helplines, (), helplines, "crisis.yml", kind, "helplines"))

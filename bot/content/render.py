@@ -170,7 +170,5 @@ def signpost_reply(pack: ContentPack, text: str, region: Optional[Region]) -> Re
 
 def static_fallback(pack: ContentPack) -> list[Reply]:
     """What a channel shows when the assistant cannot be reached: crisis numbers and helplines."""
-    return [
-        Reply(_join(pack.crisis.danger.text, pack.crisis.suicide.text)),
-        Reply(helplines_text(pack, pack.menu.signpost[NOT_SAID], None)),
-    ]
+    reply = pack.crisis.unavailable
+    return [Reply(_join(reply.text, helplines_text(pack, reply.helplines, None)))]

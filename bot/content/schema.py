@@ -172,10 +172,12 @@ class CrisisReply(_Strict):
 
 
 class Crisis(Sourced):
-    """Crisis replies, one per kind."""
+    """Crisis replies, one per kind, and what a channel says when the assistant can't be reached."""
 
     danger: CrisisReply
     suicide: CrisisReply
+    #: Shown by a channel when Rasa is down or slow: crisis numbers and services, no conversation.
+    unavailable: CrisisReply
 
 
 class PackInfo(_Strict):

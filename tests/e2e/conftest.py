@@ -31,6 +31,7 @@ def free_port() -> int:
 @dataclass
 class Stack:
     url: str
+    gateway_url: str
     log_path: Path
     process: subprocess.Popen[bytes]
 
@@ -56,11 +57,12 @@ class Conversation:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, gateway_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ,
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
+        GATEWAY_PORT=str(gateway_port),
         TRACKER_TTL_SECONDS=str(TEST_TTL_SECONDS),
         RASA_TELEMETRY_ENABLED="false",
     )
@@ -73,7 +75,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", log_path, process)
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{gateway_port}", log_path, process)
     deadline = time.monotonic() + 330
     while "==> ready" not in stack.logs():
         if process.poll() is not None or time.monotonic() > deadline:

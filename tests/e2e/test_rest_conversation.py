@@ -148,8 +148,36 @@ def test_servers_listen_on_loopback_only(stack: Stack) -> None:
             assert sock.connect_ex((address, port)) != 0, f"Rasa answers on {address}"
 
 
-def test_no_message_text_reaches_the_logs(chat: Conversation) -> None:
-    chat.say("my skipper canary-e2e-4411 keeps messaging me")
+def test_no_message_text_reaches_logs_or_files(chat: Conversation) -> None:
+    import tempfile
+    from pathlib import Path
+
+    started = time.time()
+    canaries = ["canary-e2e-4411", "07700 900461", "canary.person@example.org"]
+    chat.say(f"my skipper {canaries[0]} keeps messaging me, call me on {canaries[1]} or {canaries[2]}")
+    chat.say("/ask_privacy")
     chat.say("stop")
-    assert "canary-e2e-4411" not in chat.stack.logs()
-    assert chat.sender not in chat.stack.logs()
+    logs = chat.stack.logs()
+    for canary in [*canaries, chat.sender]:
+        assert canary not in logs
+    # Nothing written anywhere under the project or the temp folder holds the conversation.
+    roots = [Path(__file__).resolve().parents[2], Path(tempfile.gettempdir())]
+    skip = {".venv", ".venv-rasa", ".git", "node_modules"}
+    for root in roots:
+        for path in root.rglob("*"):
+            if skip & set(path.parts) or not path.is_file() or path == chat.stack.log_path:
+                continue
+            try:
+                if path.stat().st_mtime < started or path.stat().st_size > 5_000_000:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            for canary in canaries:
+                assert canary.encode() not in data, f"{canary} found in {path}"
+
+
+def test_gateway_is_up_under_the_same_supervisor(stack: Stack) -> None:
+    import httpx
+
+    assert httpx.get(f"{stack.gateway_url}/healthz", timeout=5).json() == {"status": "ok"}

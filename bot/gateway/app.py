@@ -1,0 +1,75 @@
+"""The gateway's aiohttp server: channels on one port, Rasa behind it. Run as `python -m bot.gateway`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+
+from bot.content.loader import ContentPack, load_pack
+from bot.gateway.rasa_client import RasaClient
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+PACK: web.AppKey[ContentPack] = web.AppKey("pack", ContentPack)
+RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+
+#: Each channel module offers `setup(app) -> None`; they are attached in this order.
+ChannelSetup = Callable[[web.Application], None]
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness for the supervisor and container probes. Says nothing about conversations."""
+    return web.json_response({"status": "ok"})
+
+
+def create_app(
+    settings: Settings | None = None,
+    pack: ContentPack | None = None,
+    rasa: RasaClient | None = None,
+    channels: list[ChannelSetup] | None = None,
+) -> web.Application:
+    """Build the gateway. Channels default to every channel module available."""
+    settings = settings or Settings()
+    pack = pack or load_pack()
+    app = web.Application(client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app[PACK] = pack
+    app[RASA] = rasa or RasaClient(settings.rest_webhook, pack, timeout=settings.rasa_timeout_seconds)
+    app.router.add_get("/healthz", healthz)
+    for setup in channels if channels is not None else default_channels():
+        setup(app)
+
+    async def close_rasa(app: web.Application) -> None:
+        await app[RASA].close()
+
+    app.on_cleanup.append(close_rasa)
+    return app
+
+
+def default_channels() -> list[ChannelSetup]:
+    """The channel modules that exist in this build, in order."""
+    found: list[ChannelSetup] = []
+    for module_name in ("bot.gateway.web", "bot.gateway.telegram"):
+        try:
+            module = __import__(module_name, fromlist=["setup"])
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        found.append(module.setup)
+    return found
+
+
+def main() -> None:
+    from bot.privacy import install_log_redaction
+
+    settings = Settings()
+    install_log_redaction(settings.log_level)
+    app = create_app(settings)
+    logger.info("Gateway listening on http://%s:%s", settings.host, settings.gateway_port)
+    # access_log=None: no client addresses or paths in any log.
+    web.run_app(app, host=settings.host, port=settings.gateway_port, access_log=None, print=None)

@@ -1,0 +1,88 @@
+"""Talk to Rasa's REST channel, and never leave a survivor without an answer.
+
+When Rasa is down, slow or answers with nothing, `RasaClient.send` returns the content pack's
+static crisis and helpline replies instead (the channel fallback contract of the crisis issue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import aiohttp
+
+from bot.content.loader import ContentPack
+from bot.content.render import Button, Reply, static_fallback
+
+logger = logging.getLogger(__name__)
+
+#: Payload that clears a conversation in Rasa from any state (the `stop` rule; see tracker_store.py).
+FORGET_PAYLOAD = "/stop"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The replies for one message, and whether they came from Rasa or the static fallback."""
+
+    replies: list[Reply]
+    from_rasa: bool
+
+
+def replies_from_rest(payload: Any) -> list[Reply]:
+    """Rasa REST channel JSON -> replies. Unknown fields are ignored; text is never interpreted here."""
+    replies: list[Reply] = []
+    if not isinstance(payload, list):
+        return replies
+    for item in payload:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text") if isinstance(item.get("text"), str) else ""
+        buttons = tuple(
+            Button(str(b["title"]), str(b["payload"]))
+            for b in item.get("buttons") or []
+            if isinstance(b, dict) and "title" in b and "payload" in b
+        )
+        if text or buttons:
+            replies.append(Reply(text or "", buttons))
+    return replies
+
+
+class RasaClient:
+    """One kept-alive HTTP session to Rasa's REST webhook."""
+
+    def __init__(self, webhook_url: str, pack: ContentPack, timeout: float = 10.0) -> None:
+        self.webhook_url = webhook_url
+        self.pack = pack
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout, connector=aiohttp.TCPConnector(limit=100))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def send(self, sender: str, text: str) -> Answer:
+        """Send one message; on any failure answer with the static crisis and helpline content."""
+        try:
+            session = await self._client()
+            async with session.post(self.webhook_url, json={"sender": sender, "message": text}) as response:
+                response.raise_for_status()
+                replies = replies_from_rest(await response.json(content_type=None))
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            # The error's class only: its text may hold the URL or a body.
+            logger.warning("Rasa unreachable (%s); answering with static crisis and helpline content", type(error).__name__)
+            return Answer(static_fallback(self.pack), from_rasa=False)
+        if not replies:
+            logger.warning("Rasa answered with nothing; answering with static crisis and helpline content")
+            return Answer(static_fallback(self.pack), from_rasa=False)
+        return Answer(replies, from_rasa=True)
+
+    async def forget(self, sender: str) -> bool:
+        """Ask Rasa to delete a conversation now. Returns whether Rasa confirmed it."""
+        return (await self.send(sender, FORGET_PAYLOAD)).from_rasa

@@ -1,0 +1,107 @@
+"""Gateway core: expiring maps, rate limits, the Rasa client's fallback, and log redaction."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.content.loader import ContentPack
+from bot.gateway.expiring import ExpiringMap, RateLimiter
+from bot.gateway.rasa_client import RasaClient, replies_from_rest
+from bot.privacy import RedactingFilter, redact
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_expiring_map_forgets_after_ttl() -> None:
+    clock = Clock()
+    items: ExpiringMap[str, int] = ExpiringMap(10, clock=clock)
+    items.set("a", 1)
+    clock.now = 9.9
+    assert items.get("a") == 1
+    clock.now = 10.0
+    assert items.get("a") is None and len(items) == 0
+
+
+def test_expiring_map_is_bounded() -> None:
+    items: ExpiringMap[int, int] = ExpiringMap(10, max_items=2)
+    for i in range(3):
+        items.set(i, i)
+    assert 0 not in items and 1 in items and 2 in items
+
+
+def test_rate_limiter_window_is_not_extended_by_traffic() -> None:
+    clock = Clock()
+    limiter = RateLimiter(limit=2, window=10, clock=clock)
+    assert limiter.allow("k") and limiter.allow("k") and not limiter.allow("k")
+    clock.now = 9
+    assert not limiter.allow("k")
+    clock.now = 10
+    assert limiter.allow("k")
+
+
+def test_rest_payload_parsing_ignores_junk() -> None:
+    replies = replies_from_rest([{"text": "hi", "buttons": [{"title": "A", "payload": "/a"}, {"bad": 1}]}, "junk", {"image": "x"}])
+    assert [(r.text, [b.payload for b in r.buttons]) for r in replies] == [("hi", ["/a"])]
+
+
+async def test_rasa_down_gives_static_crisis_content(pack: ContentPack) -> None:
+    client = RasaClient("http://127.0.0.1:9/webhooks/rest/webhook", pack, timeout=2)
+    try:
+        answer = await client.send("s", "hello")
+    finally:
+        await client.close()
+    assert not answer.from_rasa
+    text = "\n".join(r.text for r in answer.replies)
+    assert "999" in text and "116 123" in text
+
+
+@pytest.mark.parametrize("status,body", [(500, "oops"), (200, "[]"), (200, "not json")])
+async def test_rasa_errors_and_empty_answers_give_static_content(pack: ContentPack, status: int, body: str) -> None:
+    async def webhook(request: web.Request) -> web.Response:
+        return web.Response(status=status, text=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    async with TestServer(app) as server:
+        client = RasaClient(str(server.make_url("/webhooks/rest/webhook")), pack, timeout=2)
+        answer = await client.send("s", "hello")
+        await client.close()
+    assert not answer.from_rasa and "999" in "\n".join(r.text for r in answer.replies)
+
+
+async def test_rasa_answer_passes_through(pack: ContentPack) -> None:
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response([{"recipient_id": body["sender"], "text": "hello back"}])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    async with TestServer(app) as server:
+        client = RasaClient(str(server.make_url("/webhooks/rest/webhook")), pack)
+        answer = await client.send("s", "hello")
+        await client.close()
+    assert answer.from_rasa and answer.replies[0].text == "hello back"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "someone@example.org", "07700 900123", "+44 7700 900 123", "a3f9c2d1e4b5a6f7c8d9"],
+)
+def test_redaction_removes_tokens_addresses_numbers_and_ids(secret: str) -> None:
+    assert secret not in redact(f"before {secret} after")
+
+
+def test_redacting_filter_rewrites_formatted_records() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "sender %s said %s", ("a3f9c2d1e4b5a6f7c8d9", "07700900123"), None)
+    RedactingFilter().filter(record)
+    assert "a3f9c2d1e4b5a6f7c8d9" not in record.getMessage() and "07700900123" not in record.getMessage()
