@@ -68,7 +68,7 @@ def build_children(settings: Settings, model: Path) -> list[Child]:
     action_env = dict(os.environ, SANIC_HOST=settings.host, RASA_TELEMETRY_ENABLED="false")
     actions = Child(
         "action server",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        [sys.executable, "-m", "actions.server", "--port", str(settings.action_port)],
         action_env,
         f"http://{settings.host}:{settings.action_port}/health",
     )

@@ -50,7 +50,9 @@ def test_rate_limiter_window_is_not_extended_by_traffic() -> None:
 
 
 def test_rest_payload_parsing_ignores_junk() -> None:
-    replies = replies_from_rest([{"text": "hi", "buttons": [{"title": "A", "payload": "/a"}, {"bad": 1}]}, "junk", {"image": "x"}])
+    replies = replies_from_rest(
+        [{"text": "hi", "buttons": [{"title": "A", "payload": "/a"}, {"bad": 1}]}, "junk", {"image": "x"}]
+    )
     assert [(r.text, [b.payload for b in r.buttons]) for r in replies] == [("hi", ["/a"])]
 
 
@@ -95,7 +97,13 @@ async def test_rasa_answer_passes_through(pack: ContentPack) -> None:
 
 @pytest.mark.parametrize(
     "secret",
-    ["123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "someone@example.org", "07700 900123", "+44 7700 900 123", "a3f9c2d1e4b5a6f7c8d9"],
+    [
+        "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        "someone@example.org",
+        "07700 900123",
+        "+44 7700 900 123",
+        "a3f9c2d1e4b5a6f7c8d9",
+    ],
 )
 def test_redaction_removes_tokens_addresses_numbers_and_ids(secret: str) -> None:
     assert secret not in redact(f"before {secret} after")

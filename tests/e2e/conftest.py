@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,9 @@ class Conversation:
         return self.stack.say(self.sender, message)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextmanager
+def running_stack(log_dir: Path, **extra_env: str) -> Iterator[Stack]:
+    """Start the supervisor (action server, Rasa, gateway) on free ports; stop it with one SIGINT."""
     rasa_port, action_port, gateway_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ,
@@ -65,8 +67,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         GATEWAY_PORT=str(gateway_port),
         TRACKER_TTL_SECONDS=str(TEST_TTL_SECONDS),
         RASA_TELEMETRY_ENABLED="false",
+        **extra_env,
     )
-    log_path = tmp_path_factory.mktemp("stack") / "stack.log"
+    log_path = log_dir / "stack.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.supervisor", "--ready-timeout", "300"],
@@ -90,6 +93,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("the supervisor did not stop within 30 s of SIGINT")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 @pytest.fixture
