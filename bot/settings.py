@@ -44,6 +44,12 @@ class Settings:
     gateway_port: int = field(default_factory=lambda: _int("GATEWAY_PORT", 8000))
     #: Seconds of silence after which a conversation is forgotten.
     tracker_ttl_seconds: int = field(default_factory=lambda: _int("TRACKER_TTL_SECONDS", 1800))
+    #: Where Rasa keeps conversations: "memory" (default; nothing on disk) or "redis" (opt-in, expiring).
+    tracker_store: str = field(default_factory=lambda: os.environ.get("TRACKER_STORE", "memory").lower())
+    redis_host: str = field(default_factory=lambda: os.environ.get("REDIS_HOST", ""))
+    redis_port: int = field(default_factory=lambda: _int("REDIS_PORT", 6379))
+    redis_db: int = field(default_factory=lambda: _int("REDIS_DB", 0))
+    redis_password: str = field(default_factory=lambda: os.environ.get("REDIS_PASSWORD", ""), repr=False)
     #: "INFO" by default: no user text, ids or tokens are logged at any level we ship.
     log_level: str = field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO").upper())
     models_dir: Path = field(default_factory=lambda: Path(os.environ.get("MODELS_DIR", PROJECT_ROOT / "models")))
@@ -100,6 +106,10 @@ def rasa_environment(settings: Settings) -> dict[str, str]:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "ACTION_SERVER_URL": settings.action_server_url,
             "TRACKER_TTL_SECONDS": str(settings.tracker_ttl_seconds),
+            "REDIS_HOST": settings.redis_host,
+            "REDIS_PORT": str(settings.redis_port),
+            "REDIS_DB": str(settings.redis_db),
+            "REDIS_PASSWORD": settings.redis_password,
         }
     )
     env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "2")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from bot.model import ensure_model, rasa_command
+from bot.retention import endpoints_file, retention_problems
 from bot.settings import PROJECT_ROOT, Settings, rasa_environment
 
 logger = logging.getLogger("bot.supervisor")
@@ -80,7 +81,7 @@ def build_children(settings: Settings, model: Path) -> list[Child]:
             "--model",
             str(model),
             "--endpoints",
-            "endpoints.yml",
+            str(endpoints_file(settings)),
             "--credentials",
             "credentials.yml",
             "--interface",
@@ -169,6 +170,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    problems = retention_problems(settings)
+    if problems:
+        print("error: refusing to start with unsafe retention settings:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
     model = ensure_model(settings)
     return Supervisor(build_children(settings, model)).run(args.ready_timeout, settings)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Optional
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
+from rasa.core.tracker_store import RedisTrackerStore, SerializedTrackerAsText, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
@@ -106,3 +106,31 @@ class ExpiringInMemoryTrackerStore(TrackerStore, SerializedTrackerAsText):
             return tracker
         sessions = get_trackers_for_conversation_sessions(tracker)
         return sessions[-1] if len(sessions) > 1 else tracker
+
+
+class ExpiringRedisTrackerStore(RedisTrackerStore):
+    """Opt-in: conversations in Redis, shared by several Rasa servers, each expiring after its last turn.
+
+    Every key is written with an expiry (`record_exp`, default TRACKER_TTL_SECONDS), so Redis itself
+    deletes idle conversations; a tracker whose `forget_conversation` slot is set is deleted at once.
+    Refuses to start without an expiry: an unbounded store is never the default.
+    """
+
+    def __init__(self, domain: Optional[Domain] = None, record_exp: Optional[float] = None, **kwargs: Any) -> None:
+        # Redis wants whole seconds.
+        ttl = int(float(record_exp if record_exp not in (None, "") else os.environ.get(TTL_ENV, DEFAULT_TTL_SECONDS)))
+        if ttl <= 0:
+            raise ValueError("the Redis tracker store needs a positive expiry (TRACKER_TTL_SECONDS)")
+        port = kwargs.pop("port", 6379)
+        super().__init__(domain=domain or Domain.empty(), record_exp=ttl, port=int(port), **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+        """Store with expiry, or delete if the survivor asked us to forget the conversation."""
+        if tracker.get_slot(FORGET_SLOT):
+            self.forget(tracker.sender_id)
+            return
+        await super().save(tracker, timeout)
+
+    def forget(self, sender_id: Text) -> bool:
+        """Delete one conversation now. Returns whether there was anything to delete."""
+        return bool(self.red.delete(self.key_prefix + sender_id))

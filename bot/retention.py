@@ -1,0 +1,35 @@
+"""Refuse to start with an unsafe retention setting: keeping conversations is always explicit and bounded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings
+
+#: The longest a conversation may live after its last message, whatever the store.
+MAX_TTL_SECONDS = 24 * 60 * 60
+
+ENDPOINTS = {"memory": "endpoints.yml", "redis": "endpoints.redis.yml"}
+
+
+def retention_problems(settings: Settings) -> list[str]:
+    """Every reason the configured retention is unsafe or incomplete; empty when it is fine."""
+    problems: list[str] = []
+    if settings.tracker_store not in ENDPOINTS:
+        problems.append(
+            f"TRACKER_STORE={settings.tracker_store!r} is not supported; use 'memory' (the default, nothing on disk) "
+            "or 'redis' (opt-in, every conversation expires)"
+        )
+    if not 0 < settings.tracker_ttl_seconds <= MAX_TTL_SECONDS:
+        problems.append(
+            f"TRACKER_TTL_SECONDS={settings.tracker_ttl_seconds} must be between 1 and {MAX_TTL_SECONDS} (one day): "
+            "conversations are never kept longer"
+        )
+    if settings.tracker_store == "redis" and not settings.redis_host:
+        problems.append("TRACKER_STORE=redis needs REDIS_HOST (and REDIS_PORT, REDIS_DB, REDIS_PASSWORD if not the defaults)")
+    return problems
+
+
+def endpoints_file(settings: Settings) -> Path:
+    """The endpoints configuration for the chosen tracker store."""
+    return PROJECT_ROOT / ENDPOINTS[settings.tracker_store]
