@@ -131,6 +131,6 @@ class ExpiringRedisTrackerStore(RedisTrackerStore):
             return
         await super().save(tracker, timeout)
 
-    def forget(self, sender_id: Text) -> bool:
+    def forget(self, sender_id: str) -> bool:
         """Delete one conversation now. Returns whether there was anything to delete."""
         return bool(self.red.delete(self.key_prefix + sender_id))
