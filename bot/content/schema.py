@@ -180,12 +180,61 @@ class Crisis(Sourced):
     unavailable: CrisisReply
 
 
+_HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
+#: WCAG 2.2 AA minimum contrast for normal text.
+MIN_CONTRAST = 4.5
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours, from 1 (same) to 21 (black on white)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+class BrandColours(_Strict):
+    """The web widget's colours: `primary` behind the header, launcher and the survivor's own messages."""
+
+    primary: Annotated[str, Field(pattern=_HEX_COLOUR)] = "#24496b"
+    #: Text on `primary`; the pair must reach 4.5:1 contrast.
+    on_primary: Annotated[str, Field(pattern=_HEX_COLOUR)] = "#ffffff"
+
+    @model_validator(mode="after")
+    def _readable(self) -> BrandColours:
+        ratio = contrast_ratio(self.primary, self.on_primary)
+        if ratio < MIN_CONTRAST:
+            raise ValueError(f"primary and on_primary have contrast {ratio:.2f}:1; at least {MIN_CONTRAST}:1 is needed")
+        return self
+
+
+class Branding(_Strict):
+    """How the web widget looks. Every field is optional; the defaults are calm and accessible."""
+
+    #: Shown at the top of the widget; the pack's bot_name when unset.
+    title: Annotated[Optional[str], Field(min_length=1, max_length=60)] = None
+    colours: BrandColours = BrandColours()
+    #: A small picture beside the title (https only); none by default.
+    avatar_url: Optional[str] = None
+    #: A short line shown when the widget opens, before the first message.
+    intro: Annotated[Optional[str], Field(min_length=1, max_length=500)] = None
+    #: Where quick exit goes (https only); overrides WEB_EXIT_URL when set.
+    exit_url: Optional[str] = None
+
+    _urls = field_validator("avatar_url", "exit_url")(_check_url)
+
+
 class PackInfo(_Strict):
-    """Name and region labels of the pack."""
+    """Name and region labels of the pack, and the web widget's branding."""
 
     locale: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
     bot_name: Annotated[str, Field(min_length=1, max_length=60)]
     regions: dict[Region, Annotated[str, Field(min_length=1)]]
+    branding: Branding = Branding()
 
     @field_validator("regions")
     @classmethod

@@ -67,11 +67,17 @@ class RasaClient:
         if self._session is not None:
             await self._session.close()
 
-    async def send(self, sender: str, text: str) -> Answer:
-        """Send one message; on any failure answer with the static crisis and helpline content."""
+    async def send(self, sender: str, text: str, channel: Optional[str] = None) -> Answer:
+        """Send one message; on any failure answer with the static crisis and helpline content.
+
+        `channel` ("web", "telegram") travels as metadata, for the opt-in topic counts only.
+        """
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if channel:
+            body["metadata"] = {"channel": channel}
         try:
             session = await self._client()
-            async with session.post(self.webhook_url, json={"sender": sender, "message": text}) as response:
+            async with session.post(self.webhook_url, json=body) as response:
                 response.raise_for_status()
                 replies = replies_from_rest(await response.json(content_type=None))
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:

@@ -1,0 +1,313 @@
+"""One Telegram update in, answers out: text to Rasa, buttons as inline keyboards, /exit, floods.
+
+Every update from a private chat gets an answer (Rasa's, the static crisis content when Rasa is
+down, or a kind sentence from `telegram_texts`); group chats get a refusal and the bot leaves.
+Nothing here logs text, chat ids or names: only what happened, by kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Optional
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.content.loader import ContentPack
+from bot.content.render import Button, Reply, static_fallback
+from bot.gateway import telegram_texts as texts
+from bot.gateway.expiring import ExpiringMap, RateLimiter
+from bot.gateway.rasa_client import FORGET_PAYLOAD, RasaClient
+from bot.gateway.telegram_format import split_markdown, to_html, to_plain
+from bot.gateway.telegram_memory import ButtonIds, ChatLocks, MessageLog, SenderIds
+from bot.rasa_plugins.command_map import CommandMap
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Telegram commands and the message Rasa gets for each. /exit and /forget never reach Rasa as text.
+COMMANDS = {"/start": "/greet", "/help": "/menu", "/menu": "/menu"}
+EXIT_COMMANDS = frozenset({"/exit", "/forget"})
+MENU_PAYLOAD = "/menu"
+#: Fixed callback data for the two buttons that must work however old the message is.
+EXIT_BUTTON = "x"
+MENU_BUTTON = "m"
+#: The most ids deleteMessages takes at once.
+DELETE_BATCH = 100
+FLOOD_WINDOW_SECONDS = 60.0
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def command_name(text: str) -> Optional[str]:
+    """ "/Start@SomeBot hello" -> "/start"; None when the text is not a command."""
+    if not text.startswith("/"):
+        return None
+    return text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+
+
+class Conversation:
+    """Handles updates for the Telegram channel. State lives in the memory maps only."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        pack: ContentPack,
+        rasa: RasaClient,
+        clock: Callable[[], float] = time.monotonic,
+        commands: Optional[CommandMap] = None,
+    ) -> None:
+        self.settings = settings
+        self.pack = pack
+        self.rasa = rasa
+        self.sender_ids = SenderIds(settings.telegram_hmac_key)
+        self.messages = MessageLog(clock)
+        self.buttons = ButtonIds(max(settings.tracker_ttl_seconds, 60), clock)
+        self.locks = ChatLocks()
+        self.limiter = RateLimiter(settings.telegram_messages_per_minute, FLOOD_WINDOW_SECONDS, clock)
+        self._warned: ExpiringMap[str, bool] = ExpiringMap(FLOOD_WINDOW_SECONDS, clock=clock)
+        self.commands = commands or CommandMap.from_content_dir(pack.root.parent, locale=pack.info.locale)
+
+    # --- entry points -------------------------------------------------------------------------
+
+    async def handle_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one handler: routes messages and button presses; anything else is ignored."""
+        await self.handle(update, context.bot)
+
+    async def handle(self, update: Update, bot: Bot) -> None:
+        chat: Optional[Chat] = None
+        try:
+            if update.callback_query is not None:
+                message = update.callback_query.message
+                chat = message.chat if message is not None else None
+                await self.on_button(bot, update.callback_query)
+            elif update.message is not None:
+                chat = update.message.chat
+                await self.on_message(bot, update.message)
+        except Exception as error:
+            # Never silence: whatever broke, a private chat still gets the crisis numbers.
+            logger.error("Telegram update failed (%s); sending static crisis content", type(error).__name__)
+            if chat is not None and chat.type == ChatType.PRIVATE:
+                try:
+                    await self.send_replies(bot, chat.id, self.sender_ids(chat.id), static_fallback(self.pack))
+                except Exception as again:
+                    logger.error("Could not send the static crisis content either (%s)", type(again).__name__)
+
+    async def on_message(self, bot: Bot, message: Message) -> None:
+        chat = message.chat
+        if chat.type != ChatType.PRIVATE:
+            await self.refuse_group(bot, chat)
+            return
+        sender = self.sender_ids(chat.id)
+        self.messages.add(sender, message.message_id)
+        text = message.text
+        if text is not None and self.is_exit(text):
+            # The way out skips the flood limit and waits for nothing but the chat's current turn.
+            async with self.locks.hold(sender):
+                await self.exit(bot, chat.id, sender)
+            return
+        if not self.allow(sender):
+            await self.slow_down(bot, chat.id, sender)
+            return
+        async with self.locks.hold(sender):
+            if text is None:
+                # A photo, voice note, sticker, file, location, contact...: never downloaded.
+                await self.send_replies(bot, chat.id, sender, [Reply(texts.NOT_TEXT)])
+            else:
+                answer = await self.rasa.send(sender, self.rasa_text(text), channel="telegram")
+                await self.send_replies(bot, chat.id, sender, answer.replies)
+            if self.settings.telegram_delete_user_messages:
+                await self.delete_one(bot, chat.id, sender, message.message_id)
+
+    async def on_button(self, bot: Bot, query: CallbackQuery) -> None:
+        # Always answered first, expired or not, so the button stops spinning.
+        try:
+            await bot.answer_callback_query(query.id)
+        except TelegramError as error:
+            logger.warning("Could not answer a Telegram button press (%s)", type(error).__name__)
+        message = query.message
+        if message is None or message.chat.type != ChatType.PRIVATE:
+            return
+        chat_id = message.chat.id
+        sender = self.sender_ids(chat_id)
+        data = query.data or ""
+        payload = MENU_PAYLOAD if data == MENU_BUTTON else self.buttons.payload(sender, data)
+        if data == EXIT_BUTTON or payload == FORGET_PAYLOAD:
+            async with self.locks.hold(sender):
+                await self.exit(bot, chat_id, sender)
+            return
+        if not self.allow(sender):
+            await self.slow_down(bot, chat_id, sender)
+            return
+        async with self.locks.hold(sender):
+            if payload is None:
+                logger.info("An expired Telegram button was pressed; showing the menu")
+                await self.send(bot, chat_id, sender, texts.BUTTON_EXPIRED)
+                payload = MENU_PAYLOAD
+            answer = await self.rasa.send(sender, payload, channel="telegram")
+            await self.send_replies(bot, chat_id, sender, answer.replies)
+
+    # --- decisions ----------------------------------------------------------------------------
+
+    def is_exit(self, text: str) -> bool:
+        """/exit, /forget, and every word the content pack says means stop ("stop", "exit", "forget me"...)."""
+        return command_name(text) in EXIT_COMMANDS or self.commands.intent_for(text) == "stop"
+
+    def rasa_text(self, text: str) -> str:
+        command = command_name(text)
+        return COMMANDS.get(command, text) if command else text
+
+    def allow(self, sender: str) -> bool:
+        return self.limiter.allow(sender)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    async def slow_down(self, bot: Bot, chat_id: int, sender: str) -> None:
+        """Say once per window that messages are coming quickly; the rest are not read."""
+        if sender in self._warned:
+            return
+        self._warned.set(sender, True)
+        logger.info("A Telegram chat passed the message limit; asked it to slow down")
+        await self.send(bot, chat_id, sender, texts.FLOOD, plain=True)
+
+    async def refuse_group(self, bot: Bot, chat: Chat) -> None:
+        logger.info("Refused a Telegram %s chat and left it", chat.type)
+        try:
+            await bot.send_message(chat.id, texts.PRIVATE_ONLY, protect_content=self.settings.telegram_protect_content)
+        except TelegramError as error:
+            logger.warning("Could not send the private-chats-only message (%s)", type(error).__name__)
+        try:
+            await bot.leave_chat(chat.id)
+        except TelegramError as error:
+            logger.warning("Could not leave a group chat (%s)", type(error).__name__)
+
+    async def exit(self, bot: Bot, chat_id: int, sender: str) -> None:
+        """Forget the conversation in Rasa, delete every message still deletable, say what is left."""
+        held = self.messages.take(sender)
+        # Both at once: a survivor leaving in a hurry should not wait for Rasa to delete messages.
+        forgotten, refused = await asyncio.gather(self.rasa.forget(sender), self.delete(bot, chat_id, held.deletable))
+        deleted = len(held.deletable) - refused
+        logger.info(
+            "Telegram exit: conversation %s; %d messages deleted, %d too old, %d refused",
+            "forgotten" if forgotten else "not confirmed forgotten",
+            deleted,
+            held.too_old,
+            refused,
+        )
+        summary = texts.exit_summary(deleted, held.too_old, refused, forgotten, self.settings.tracker_ttl_seconds // 60)
+        await self.send(bot, chat_id, sender, summary, plain=True, exit_button=False)
+
+    async def delete(self, bot: Bot, chat_id: int, message_ids: Sequence[int]) -> int:
+        """Delete in batches of 100; a refused batch is retried one by one. Returns how many were refused."""
+        refused = 0
+        for start in range(0, len(message_ids), DELETE_BATCH):
+            batch = list(message_ids[start : start + DELETE_BATCH])
+            try:
+                await bot.delete_messages(chat_id, batch)
+                continue
+            except Forbidden:
+                # The user blocked the bot: nothing more can be deleted from here.
+                return refused + len(message_ids) - start
+            except TelegramError as error:
+                logger.info("A Telegram batch delete was refused (%s); deleting one by one", type(error).__name__)
+            for message_id in batch:
+                try:
+                    await bot.delete_message(chat_id, message_id)
+                except TelegramError:
+                    refused += 1
+        return refused
+
+    async def delete_one(self, bot: Bot, chat_id: int, sender: str, message_id: int) -> None:
+        try:
+            await bot.delete_message(chat_id, message_id)
+        except TelegramError as error:
+            logger.info("Could not delete an answered Telegram message (%s)", type(error).__name__)
+            return
+        self.messages.discard(sender, message_id)
+
+    async def send_replies(self, bot: Bot, chat_id: int, sender: str, replies: Sequence[Reply]) -> None:
+        """Rasa's replies as Telegram messages; the last one always carries the way out."""
+        replies = list(replies) or static_fallback(self.pack)
+        for index, reply in enumerate(replies):
+            last = index == len(replies) - 1
+            await self.send(bot, chat_id, sender, reply.text or texts.CHOOSE, reply.buttons, exit_button=last)
+
+    async def send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        sender: str,
+        markdown: str,
+        buttons: Sequence[Button] = (),
+        plain: bool = False,
+        exit_button: bool = False,
+    ) -> bool:
+        """Send one reply, cut at 4,096 characters; buttons go on the last piece. False if Telegram refused."""
+        buttons = list(buttons)
+        if exit_button and not any(b.payload == FORGET_PAYLOAD for b in buttons):
+            buttons.append(Button(self.pack.message("button_stop"), FORGET_PAYLOAD))
+        pieces = split_markdown(markdown, render=to_plain if plain else to_html)
+        if not pieces:
+            pieces = [texts.CHOOSE]
+        sent = True
+        for index, piece in enumerate(pieces):
+            keyboard = self.keyboard(sender, buttons) if index == len(pieces) - 1 else None
+            sent = await self._send_piece(bot, chat_id, sender, piece, keyboard, plain) and sent
+        return sent
+
+    async def _send_piece(
+        self, bot: Bot, chat_id: int, sender: str, piece: str, keyboard: Optional[InlineKeyboardMarkup], plain: bool
+    ) -> bool:
+        # HTML first; if Telegram will not parse it, the same words as plain text; if it still
+        # refuses (a keyboard it dislikes), the words without buttons: never nothing.
+        attempts: list[tuple[str, Optional[str], Optional[InlineKeyboardMarkup]]] = []
+        if not plain:
+            attempts.append((to_html(piece), ParseMode.HTML, keyboard))
+        attempts += [(to_plain(piece), None, keyboard), (to_plain(piece), None, None)]
+        for text, parse_mode, markup in attempts:
+            try:
+                message = await bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=parse_mode,
+                    reply_markup=markup,
+                    protect_content=self.settings.telegram_protect_content,
+                    link_preview_options=_NO_PREVIEW,
+                )
+            except BadRequest as error:
+                logger.warning("Telegram refused a message (%s); trying a simpler form", type(error).__name__)
+                continue
+            except TelegramError as error:
+                logger.warning("Could not send a Telegram message (%s)", type(error).__name__)
+                return False
+            self.messages.add(sender, message.message_id)
+            return True
+        return False
+
+    def keyboard(self, sender: str, buttons: Sequence[Button]) -> Optional[InlineKeyboardMarkup]:
+        """One button per row (titles can be long on a phone); callback data is a short random id."""
+        if not buttons:
+            return None
+        rows = [[InlineKeyboardButton(button.title, callback_data=self.callback_data(sender, button))] for button in buttons]
+        return InlineKeyboardMarkup(rows)
+
+    def callback_data(self, sender: str, button: Button) -> str:
+        if button.payload == FORGET_PAYLOAD:
+            return EXIT_BUTTON
+        if button.payload == MENU_PAYLOAD:
+            return MENU_BUTTON
+        return self.buttons.new(sender, button.payload)

@@ -1,0 +1,355 @@
+"""The web channel: the widget's two files, a demo page, and a small JSON chat API in front of Rasa.
+
+Routes (all on the gateway's port):
+
+- ``GET /`` demo host page; ``GET /embed`` the one ``<script>`` tag a charity pastes, shown inline.
+- ``GET /widget.js``, ``GET /widget.css``: the widget (no framework, no CDN, no web font).
+- ``POST /api/session``: a random session id, mapped here to a random Rasa sender id; with it the
+  branding, the exit URL and the static crisis content, which the page holds in memory.
+- ``POST /api/message`` ``{session, text}``: forwards to Rasa, returns ``{replies, from_rasa}``.
+- ``POST /api/forget`` ``{session}``: clears the conversation in Rasa and drops the session.
+
+What is kept: the session -> sender map, in memory only, for ``tracker_ttl_seconds`` after the last
+message; rate counters (keyed by the session, or by a keyed hash of the client address) for one
+minute. Nothing is logged about a request: no text, no session or sender id, no address.
+No cookie is ever set. Behaviour and headers are written down in docs/web-widget.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import logging
+import re
+import secrets
+import string
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.content.loader import ContentPack
+from bot.content.render import Reply, static_fallback
+from bot.gateway.app import PACK, RASA, SETTINGS
+from bot.gateway.expiring import ExpiringMap, RateLimiter
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+API_PREFIX = "/api/"
+RATE_WINDOW_SECONDS = 60.0
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+_EXIT_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s\"'<>\\]*)?$")
+
+#: Every response that sets no policy of its own: nothing may load, nothing may frame it.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+# Kind words for every refusal the widget may show. Plain English, no blame.
+MSG_BAD_REQUEST = "Sorry, that didn't come through properly. Please try sending it again."
+MSG_EMPTY = "Type a message first, then press Send."
+MSG_NO_SESSION = "This conversation had ended, so a new one is needed."
+MSG_TOO_LONG = (
+    "That message is longer than I can take in one go. "
+    "Could you send it in shorter parts, of up to {limit} characters each? Nothing you wrote has been lost."
+)
+MSG_SLOW_DOWN = (
+    "You're sending messages faster than I can answer. Please wait a minute, then try again. If you're in danger now, call 999."
+)
+MSG_ORIGIN = "This website isn't set up to use the assistant."
+
+
+class ApiError(Exception):
+    """A refusal with a status, a short code the widget acts on, and a message it can show."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Optional[dict[str, str]] = None) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        return web.json_response({"error": self.code, "message": self.message}, status=self.status, headers=self.headers)
+
+
+@dataclass
+class WebSession:
+    """One widget conversation: the Rasa sender id it maps to, and whether a message was ever sent."""
+
+    sender: str
+    used: bool = False
+
+
+def replies_json(replies: list[Reply]) -> list[dict[str, Any]]:
+    return [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]} for r in replies]
+
+
+class WebChannel:
+    """State of the web channel: sessions, rate limits, the widget's configuration and files."""
+
+    def __init__(self, settings: Settings, pack: ContentPack) -> None:
+        self.settings = settings
+        self.sessions: ExpiringMap[str, WebSession] = ExpiringMap(settings.tracker_ttl_seconds)
+        self.session_limiter = RateLimiter(settings.web_session_messages_per_minute, RATE_WINDOW_SECONDS)
+        self.client_limiter = RateLimiter(settings.web_client_messages_per_minute, RATE_WINDOW_SECONDS)
+        # Client addresses are only ever used through this keyed hash, and the key dies with the process.
+        self._client_key = secrets.token_bytes(32)
+        self.allowed_origins = _checked_origins(settings.web_allowed_origins)
+        branding = pack.info.branding
+        self.exit_url = branding.exit_url or settings.web_exit_url
+        if not _EXIT_URL.match(self.exit_url):
+            raise SystemExit(f"error: WEB_EXIT_URL must be a plain http(s) address, not {self.exit_url!r}")
+        self.title = branding.title or pack.info.bot_name
+        self.locale = pack.info.locale
+        #: The part of every /api/session answer that is the same for everyone.
+        self.config: dict[str, Any] = {
+            "bot_name": pack.info.bot_name,
+            "branding": {
+                "title": self.title,
+                "primary": branding.colours.primary,
+                "on_primary": branding.colours.on_primary,
+                "avatar_url": branding.avatar_url,
+                "intro": branding.intro,
+            },
+            "exit_url": self.exit_url,
+            "max_chars": settings.web_max_message_chars,
+            "expires_in": settings.tracker_ttl_seconds,
+            "fallback": replies_json(static_fallback(pack)),
+        }
+        self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ("widget.js", "widget.css", "demo.css")}
+        self.templates = {
+            name: string.Template((STATIC_DIR / name).read_text(encoding="utf-8")) for name in ("demo.html", "embed.html")
+        }
+        avatar_origin = _origin_of(branding.avatar_url) if branding.avatar_url else ""
+        ancestors = " ".join(("'self'", *sorted(self.allowed_origins)))
+        #: The demo pages' policy: only our own script and style, and framing only by allowed origins.
+        self.page_csp = (
+            "default-src 'none'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self'{' ' + avatar_origin if avatar_origin else ''}; connect-src 'self'; "
+            f"base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}; "
+            "require-trusted-types-for 'script'; trusted-types 'none'"
+        )
+
+    def client_key(self, request: web.Request) -> str:
+        return hmac.new(self._client_key, (request.remote or "").encode(), hashlib.sha256).hexdigest()
+
+    def origin_allowed(self, request: web.Request) -> bool:
+        """Same origin, no Origin header (not a browser), or one of WEB_ALLOWED_ORIGINS."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True
+        return urlsplit(origin).netloc.lower() == request.host.lower() or origin.rstrip("/").lower() in self.allowed_origins
+
+    def cors_origin(self, request: web.Request) -> Optional[str]:
+        """The Origin to echo in Access-Control-Allow-Origin: an allowed foreign origin only."""
+        origin = request.headers.get("Origin")
+        if origin and origin.rstrip("/").lower() in self.allowed_origins:
+            return origin
+        return None
+
+
+WEB: web.AppKey[WebChannel] = web.AppKey("web", WebChannel)
+
+
+def _checked_origins(origins: tuple[str, ...]) -> frozenset[str]:
+    bad = [o for o in origins if not _ORIGIN.match(o.rstrip("/"))]
+    if bad:
+        raise SystemExit(f"error: WEB_ALLOWED_ORIGINS must list origins such as https://charity.example, not {bad!r}")
+    return frozenset(o.rstrip("/").lower() for o in origins)
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# --- Requests -----------------------------------------------------------------------------------
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def api(handler: Handler) -> Handler:
+    """Turn ApiError into its JSON answer, and refuse browsers on origins we were not told about."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            if not request.app[WEB].origin_allowed(request):
+                raise ApiError(403, "origin_not_allowed", MSG_ORIGIN)
+            return await handler(request)
+        except ApiError as error:
+            return error.response()
+
+    return wrapped
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object, whatever its content type (sendBeacon sends text/plain)."""
+    channel = request.app[WEB]
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError(413, "too_long", MSG_TOO_LONG.format(limit=channel.settings.web_max_message_chars)) from None
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_request", MSG_BAD_REQUEST) from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", MSG_BAD_REQUEST)
+    return data
+
+
+def find_session(channel: WebChannel, data: dict[str, Any]) -> tuple[str, WebSession]:
+    session_id = data.get("session")
+    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+        raise ApiError(401, "no_session", MSG_NO_SESSION)
+    session = channel.sessions.get(session_id)
+    if session is None:
+        raise ApiError(410, "session_ended", MSG_NO_SESSION)
+    return session_id, session
+
+
+def slow_down() -> ApiError:
+    return ApiError(429, "slow_down", MSG_SLOW_DOWN, headers={"Retry-After": str(int(RATE_WINDOW_SECONDS))})
+
+
+@api
+async def new_session(request: web.Request) -> web.StreamResponse:
+    channel = request.app[WEB]
+    if not channel.client_limiter.allow(channel.client_key(request)):
+        raise slow_down()
+    session_id = secrets.token_urlsafe(32)
+    channel.sessions.set(session_id, WebSession(sender=secrets.token_hex(16)))
+    return web.json_response({"session": session_id, **channel.config})
+
+
+@api
+async def message(request: web.Request) -> web.StreamResponse:
+    channel = request.app[WEB]
+    data = await read_json(request)
+    session_id, session = find_session(channel, data)
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise ApiError(400, "bad_request", MSG_BAD_REQUEST)
+    text = text.strip()
+    if not text:
+        raise ApiError(400, "empty", MSG_EMPTY)
+    if len(text) > channel.settings.web_max_message_chars:
+        raise ApiError(413, "too_long", MSG_TOO_LONG.format(limit=channel.settings.web_max_message_chars))
+    # Both counters are always counted, so a flood from one address cannot hide behind new sessions.
+    session_ok = channel.session_limiter.allow(session_id)
+    client_ok = channel.client_limiter.allow(channel.client_key(request))
+    if not (session_ok and client_ok):
+        raise slow_down()
+    session.used = True
+    channel.sessions.touch(session_id)
+    answer = await request.app[RASA].send(session.sender, text, channel="web")
+    return web.json_response({"replies": replies_json(answer.replies), "from_rasa": answer.from_rasa})
+
+
+@api
+async def forget(request: web.Request) -> web.StreamResponse:
+    """Clear a conversation now. Idempotent: an unknown session has nothing left to forget."""
+    channel = request.app[WEB]
+    data = await read_json(request)
+    session_id = data.get("session")
+    session = channel.sessions.pop(session_id) if isinstance(session_id, str) else None
+    confirmed = True
+    if session is not None and session.used:
+        confirmed = await request.app[RASA].forget(session.sender)
+    return web.json_response({"forgotten": confirmed})
+
+
+@api
+async def preflight(request: web.Request) -> web.StreamResponse:
+    # Reached only by same-origin or allowed origins (see `api`); CORS headers come from on_prepare.
+    return web.Response(status=204)
+
+
+# --- Pages and files ----------------------------------------------------------------------------
+
+
+def _page(channel: WebChannel, request: web.Request, template: str) -> web.Response:
+    base = str(request.url.origin())
+    snippet = f'<script src="{base}/widget.js" defer></script>'
+    inline_snippet = f'<div id="support-chat"></div>\n<script src="{base}/widget.js" data-inline="#support-chat" defer></script>'
+    body = channel.templates[template].substitute(
+        lang=html.escape(channel.locale),
+        title=html.escape(channel.title),
+        snippet=html.escape(snippet),
+        inline_snippet=html.escape(inline_snippet),
+        minutes=str(max(1, channel.settings.tracker_ttl_seconds // 60)),
+    )
+    return web.Response(
+        text=body, content_type="text/html", charset="utf-8", headers={"Content-Security-Policy": channel.page_csp}
+    )
+
+
+async def demo_page(request: web.Request) -> web.StreamResponse:
+    return _page(request.app[WEB], request, "demo.html")
+
+
+async def embed_page(request: web.Request) -> web.StreamResponse:
+    return _page(request.app[WEB], request, "embed.html")
+
+
+def _asset(name: str, content_type: str) -> Handler:
+    async def serve(request: web.Request) -> web.StreamResponse:
+        return web.Response(
+            body=request.app[WEB].assets[name],
+            content_type=content_type,
+            charset="utf-8",
+            # Charity pages on other origins load these files.
+            headers={"Cross-Origin-Resource-Policy": "cross-origin"},
+        )
+
+    return serve
+
+
+async def no_favicon(request: web.Request) -> web.StreamResponse:
+    """Browsers ask for one on every visit; answering saves an error in the console."""
+    return web.Response(status=204)
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every response of the gateway: strict defaults, never a cookie, CORS for allowed origins only."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", API_CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers.setdefault("Cache-Control", "no-store")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    headers.popall("Set-Cookie", None)
+    if request.path.startswith(API_PREFIX):
+        origin = request.app[WEB].cors_origin(request)
+        if origin:
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            headers["Access-Control-Allow-Headers"] = "Content-Type"
+            headers["Access-Control-Max-Age"] = "600"
+        headers["Vary"] = "Origin"
+
+
+def setup(app: web.Application) -> None:
+    """Attach the web channel to the gateway (called by `create_app`)."""
+    channel = WebChannel(app[SETTINGS], app[PACK])
+    app[WEB] = channel
+    app.router.add_get("/", demo_page)
+    app.router.add_get("/embed", embed_page)
+    app.router.add_get("/widget.js", _asset("widget.js", "text/javascript"))
+    app.router.add_get("/widget.css", _asset("widget.css", "text/css"))
+    app.router.add_get("/demo.css", _asset("demo.css", "text/css"))
+    app.router.add_get("/favicon.ico", no_favicon)
+    app.router.add_post("/api/session", new_session)
+    app.router.add_post("/api/message", message)
+    app.router.add_post("/api/forget", forget)
+    app.router.add_route("OPTIONS", "/api/{endpoint}", preflight)
+    app.on_response_prepare.append(add_security_headers)
+    logger.info("Web widget ready; %d other origin(s) may embed it", len(channel.allowed_origins))

@@ -1,0 +1,1 @@
+"""Browser tests: the web widget in real headless Chromium, offline."""

@@ -1,0 +1,1 @@
+"""Gateway tests: the web channel and the Telegram channel, against local stand-ins only."""

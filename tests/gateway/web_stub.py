@@ -1,0 +1,97 @@
+"""A stand-in for Rasa's REST channel for the web widget's tests, and a gateway built around it.
+
+`WebStubRasa` answers `/webhooks/rest/webhook` on loopback like the real assistant's first turns
+(a greeting with quick replies, a page of options with a link and phone numbers) and records
+what it was sent. `web_gateway` builds the gateway with only the web channel attached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any, Optional
+
+from aiohttp import web
+
+from bot.content.loader import ContentPack
+from bot.gateway import web as web_channel
+from bot.gateway.app import create_app
+from bot.gateway.rasa_client import RasaClient
+from bot.settings import Settings
+
+GREETING = (
+    "Hello. I'm Support Guide, an automated assistant. I'm not a person and I'm not the police.\n"
+    "You can tell me what's happening in your own words, or pick an option below."
+)
+GREETING_BUTTONS = [
+    {"title": "What are my options?", "payload": "/options"},
+    {"title": "Who can I talk to?", "payload": "/helplines"},
+]
+OPTIONS = (
+    "**Your options**\n\n"
+    "- Report to the police: 101, or 999 in an emergency\n"
+    "- Talk to Samaritans, day or night, on 116 123\n"
+    "- Rape Crisis: 0808 500 2222\n\n"
+    "More on the [Rape Crisis website](https://rapecrisis.org.uk/)."
+)
+#: Markup a hostile or broken reply might carry: it must show as text, never as HTML or a script link.
+HOSTILE = (
+    '<img src=x id="injected"> <script>window.injected = 1</script> '
+    "[click me](javascript:window.injected=1) [data](data:text/html,hi) **bold <b>tag</b>**"
+)
+STOPPED = "I've stopped and cleared this conversation. Nothing is kept."
+
+
+class WebStubRasa:
+    """Rasa's REST webhook on 127.0.0.1; `received` holds (sender, message) in order."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str]] = []
+        self.down = False
+        self.delay = 0.0
+        self.app = web.Application()
+        self.app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        self._runner: Optional[web.AppRunner] = None
+        self.url = ""
+
+    async def start(self) -> WebStubRasa:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def messages(self, sender: Optional[str] = None) -> list[str]:
+        return [m for s, m in self.received if sender is None or s == sender]
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        sender, message = body["sender"], body["message"]
+        self.received.append((sender, message))
+        if self.down:
+            return web.Response(status=503, text="down")
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        answer: list[dict[str, Any]]
+        if message == "/stop":
+            answer = [{"text": STOPPED}]
+        elif message == "/options":
+            answer = [{"text": OPTIONS, "buttons": [{"title": "Other options", "payload": "/menu"}]}]
+        elif message == "show me markup":
+            answer = [{"text": HOSTILE}]
+        else:
+            answer = [{"text": GREETING, "buttons": GREETING_BUTTONS}]
+        return web.json_response([{"recipient_id": sender, **item} for item in answer])
+
+
+def web_gateway(pack: ContentPack, rasa_url: str, **overrides: Any) -> web.Application:
+    """The gateway with the web channel only, talking to `rasa_url`."""
+    settings = dataclasses.replace(Settings(), **overrides)
+    rasa = RasaClient(rasa_url, pack, timeout=3)
+    return create_app(settings=settings, pack=pack, rasa=rasa, channels=[web_channel.setup])
