@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.content.loader import ContentPack, load_pack
 from bot.content.render import NOT_SAID, Reply, parse_region, signpost_reply
 from bot.content.schema import Region, Topic
+from bot.stats import recorder
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +67,23 @@ class ConversationState:
 
 @dataclass
 class Response:
-    """What an action says and which slots it changes."""
+    """What an action says, which slots it changes, and which topic it counts (opt-in statistics)."""
 
     replies: list[Reply]
     events: list[EventType]
+    counted_topic: Optional[str] = None
+
+
+async def count_topic(topic: str, tracker: Tracker) -> None:
+    """Add one to today's count for a topic and channel, if statistics are on. Never fails a reply."""
+    stats = recorder()
+    if stats is None:
+        return
+    channel = ((tracker.latest_message or {}).get("metadata") or {}).get("channel")
+    try:
+        await asyncio.to_thread(stats.record, topic, channel if isinstance(channel, str) else None)
+    except Exception as error:
+        logger.warning("statistics not recorded (%s)", type(error).__name__)
 
 
 class SupportAction(Action, ABC):
@@ -107,6 +122,8 @@ class SupportAction(Action, ABC):
             replies = [*replies, intro] if self.intro_after_reply else [intro, *replies]
         for reply in replies:
             dispatcher.utter_message(text=reply.text, buttons=[b.as_rasa() for b in reply.buttons])
+        if response.counted_topic:
+            await count_topic(response.counted_topic, tracker)
         # Only the action name is logged: never text, slots or the sender id.
         logger.debug("%s sent %d message(s)", self.action_name, len(replies))
         return [*response.events, SlotSet("introduced", True)]

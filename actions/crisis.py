@@ -22,7 +22,11 @@ class ActionCrisis(SupportAction):
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         kind = CRISIS_KIND_FOR_INTENT.get(state.intent or "", "danger")
         # Remember where the survivor was, so "I'm safe" can take them back there.
-        return Response([crisis_reply(pack, kind, state.region)], [SlotSet("before_crisis_topic", state.last_topic)])
+        return Response(
+            [crisis_reply(pack, kind, state.region)],
+            [SlotSet("before_crisis_topic", state.last_topic)],
+            counted_topic=f"crisis_{kind}",
+        )
 
 
 class ActionSafeNow(SupportAction):

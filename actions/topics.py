@@ -29,6 +29,7 @@ def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, pre
     return Response(
         ([prefix] if prefix else []) + replies,
         [SlotSet("last_topic", topic.id), SlotSet("pending_topic", None), SlotSet("more_page", 0)],
+        counted_topic=topic.id,
     )
 
 

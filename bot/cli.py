@@ -57,6 +57,22 @@ def content_preview(topic_id: str, region: Optional[str], content: Optional[str]
     return 0
 
 
+def stats_report(csv_output: bool, days: Optional[int]) -> int:
+    """Print the opt-in topic counts (small counts suppressed)."""
+    import datetime as dt
+
+    from bot.stats import URL_ENV, as_csv, as_table, recorder, report
+
+    stats = recorder()
+    if stats is None:
+        print(f"statistics are off: set {URL_ENV} (see docs/privacy.md)", file=sys.stderr)
+        return 1
+    since = dt.date.today() - dt.timedelta(days=days) if days else None
+    rows = report(stats.rows(since))
+    print(as_csv(rows) if csv_output else as_table(rows), end="\n" if not csv_output else "")
+    return 0
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="survivor-bot", description="Tools for the survivor support assistant.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,7 +84,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         if name == "preview":
             sub.add_argument("topic")
             sub.add_argument("--region", choices=["england_wales", "scotland", "northern_ireland"])
+    report_parser = commands.add_parser("stats", help="opt-in topic counts").add_subparsers(dest="action", required=True)
+    report_cmd = report_parser.add_parser("report", help="daily counts per topic and channel (counts under 5 shown as <5)")
+    report_cmd.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    report_cmd.add_argument("--days", type=int, help="only the last N days")
     args = parser.parse_args(argv)
+    if args.command == "stats":
+        return stats_report(args.csv, args.days)
     if args.action == "check":
         return content_check(args.content, args.locale)
     return content_preview(args.topic, args.region, args.content, args.locale)

@@ -9,7 +9,7 @@ mkdir -p results
 
 step() { local name=$1; shift; echo; echo "==> $name"; local t=$SECONDS; "$@"; echo "    ($name: $((SECONDS - t)) s)"; }
 
-step "system packages for the tests (Chromium, Redis)" bash scripts/install-test-deps.sh
+step "system packages for the tests (Chromium, Redis, PostgreSQL)" bash scripts/install-test-deps.sh
 step "guard against committed models, results, databases and secrets" bash scripts/guard-committed-files.sh
 step "content pack check" $APP -m bot.cli content check
 step "ruff" $APP -m ruff check .
