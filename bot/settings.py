@@ -44,12 +44,20 @@ class Settings:
     gateway_port: int = field(default_factory=lambda: _int("GATEWAY_PORT", 8000))
     #: Seconds of silence after which a conversation is forgotten.
     tracker_ttl_seconds: int = field(default_factory=lambda: _int("TRACKER_TTL_SECONDS", 1800))
-    #: Where Rasa keeps conversations: "memory" (default; nothing on disk) or "redis" (opt-in, expiring).
+    #: Where Rasa keeps conversations: "memory" (default; nothing on disk), or opt-in "redis" / "sql",
+    #: both always with expiry (TRACKER_TTL_SECONDS).
     tracker_store: str = field(default_factory=lambda: os.environ.get("TRACKER_STORE", "memory").lower())
     redis_host: str = field(default_factory=lambda: os.environ.get("REDIS_HOST", ""))
     redis_port: int = field(default_factory=lambda: _int("REDIS_PORT", 6379))
     redis_db: int = field(default_factory=lambda: _int("REDIS_DB", 0))
     redis_password: str = field(default_factory=lambda: os.environ.get("REDIS_PASSWORD", ""), repr=False)
+    #: For TRACKER_STORE=sql: postgresql (or sqlite, with SQL_DB a file path), host, port, database, user.
+    sql_dialect: str = field(default_factory=lambda: os.environ.get("SQL_DIALECT", "postgresql"))
+    sql_host: str = field(default_factory=lambda: os.environ.get("SQL_HOST", ""))
+    sql_port: int = field(default_factory=lambda: _int("SQL_PORT", 5432))
+    sql_db: str = field(default_factory=lambda: os.environ.get("SQL_DB", ""))
+    sql_user: str = field(default_factory=lambda: os.environ.get("SQL_USER", ""))
+    sql_password: str = field(default_factory=lambda: os.environ.get("SQL_PASSWORD", ""), repr=False)
     #: "INFO" by default: no user text, ids or tokens are logged at any level we ship.
     log_level: str = field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO").upper())
     models_dir: Path = field(default_factory=lambda: Path(os.environ.get("MODELS_DIR", PROJECT_ROOT / "models")))
@@ -110,6 +118,12 @@ def rasa_environment(settings: Settings) -> dict[str, str]:
             "REDIS_PORT": str(settings.redis_port),
             "REDIS_DB": str(settings.redis_db),
             "REDIS_PASSWORD": settings.redis_password,
+            "SQL_DIALECT": settings.sql_dialect,
+            "SQL_HOST": settings.sql_host,
+            "SQL_PORT": str(settings.sql_port),
+            "SQL_DB": settings.sql_db,
+            "SQL_USER": settings.sql_user,
+            "SQL_PASSWORD": settings.sql_password,
         }
     )
     env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "2")

@@ -20,7 +20,9 @@ def test_defaults_are_safe() -> None:
 @pytest.mark.parametrize(
     "env,message",
     [
-        ({"TRACKER_STORE": "sql"}, "not supported"),
+        ({"TRACKER_STORE": "files"}, "not supported"),
+        ({"TRACKER_STORE": "sql", "SQL_DB": ""}, "needs SQL_DB"),
+        ({"TRACKER_STORE": "sql", "SQL_DB": "rasa", "SQL_HOST": ""}, "needs SQL_HOST"),
         ({"TRACKER_TTL_SECONDS": str(MAX_TTL_SECONDS + 1)}, "never kept longer"),
         ({"TRACKER_TTL_SECONDS": "0"}, "must be between"),
         ({"TRACKER_STORE": "redis", "REDIS_HOST": ""}, "needs REDIS_HOST"),
@@ -44,7 +46,7 @@ def test_supervisor_refuses_to_start_with_unsafe_retention() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.supervisor"],
         cwd=PROJECT_ROOT,
-        env={"PATH": "/usr/bin:/bin", "TRACKER_STORE": "sql"},
+        env={"PATH": "/usr/bin:/bin", "TRACKER_STORE": "sql", "SQL_DB": ""},
         capture_output=True,
         text=True,
         timeout=60,

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import glob
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +16,7 @@ from actions.crisis import ActionCrisis
 from actions.topics import ActionExplainTopic
 from bot import stats
 from bot.stats import StatsRecorder, as_csv, as_table, report
+from tests import servers
 from tests.conftest import make_tracker
 
 DAY = dt.date(2026, 11, 23)
@@ -83,47 +78,14 @@ def test_actions_count_topics_and_crises_with_the_channel(monkeypatch: pytest.Mo
         stats.recorder.cache_clear()
 
 
-def _pg_bin() -> str | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return os.path.dirname(found[-1]) if found else None
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    bin_dir = _pg_bin()
-    if bin_dir is None:
+    if servers.postgres_bin() is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed; scripts/install-test-deps.sh installs it on CI")
         pytest.skip("PostgreSQL is not installed here (Debian: apt-get install postgresql)")
-    # PostgreSQL refuses to run as root: run the throwaway cluster as the postgres user.
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    data = Path(tempfile.mkdtemp(prefix="pgtest-"))
-    if as_user:
-        shutil.chown(data, "postgres")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    subprocess.run(
-        [*as_user, f"{bin_dir}/initdb", "-D", str(data / "db"), "-A", "trust", "-U", "stats"], check=True, capture_output=True
-    )
-    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data} -c fsync=off"
-    # The server's output goes to a log file: a pipe would be held open by the server and hang us.
-    start = [*as_user, f"{bin_dir}/pg_ctl", "-D", str(data / "db"), "-l", str(data / "server.log"), "-o", options, "-w", "start"]
-    subprocess.run(start, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-    try:
-        deadline = time.monotonic() + 20
-        while subprocess.run([f"{bin_dir}/pg_isready", "-h", "127.0.0.1", "-p", str(port)], capture_output=True).returncode != 0:
-            assert time.monotonic() < deadline, "PostgreSQL did not start"
-            time.sleep(0.2)
+    with servers.postgres(user="stats") as port:
         yield f"postgresql+psycopg://stats@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*as_user, f"{bin_dir}/pg_ctl", "-D", str(data / "db"), "-m", "immediate", "stop"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=60,
-        )
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_postgresql_counts_the_same_way(postgres_url: str) -> None:

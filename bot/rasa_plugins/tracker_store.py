@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Optional
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import RedisTrackerStore, SerializedTrackerAsText, TrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import RedisTrackerStore, SerializedTrackerAsText, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_conversation_sessions
 
@@ -134,3 +135,82 @@ class ExpiringRedisTrackerStore(RedisTrackerStore):
     def forget(self, sender_id: str) -> bool:
         """Delete one conversation now. Returns whether there was anything to delete."""
         return bool(self.red.delete(self.key_prefix + sender_id))
+
+
+class ExpiringSQLTrackerStore(SQLTrackerStore):
+    """Opt-in: conversations in an SQL database, deleted by a purge once idle for the retention period.
+
+    Only ever used together with a retention period (`retention_seconds`, default TRACKER_TTL_SECONDS):
+    a conversation whose latest event is older is never returned and its rows are deleted, by a
+    purge that runs at start, on every retrieval of that conversation, and at most every
+    `purge_interval_seconds` on save. "stop" deletes the conversation's rows at once.
+    """
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        retention_seconds: Optional[float] = None,
+        purge_interval_seconds: float = 60.0,
+        clock: Callable[[], float] = time.time,
+        **kwargs: Any,
+    ) -> None:
+        retention = float(
+            retention_seconds if retention_seconds not in (None, "") else os.environ.get(TTL_ENV, DEFAULT_TTL_SECONDS)
+        )
+        if retention <= 0:
+            raise ValueError("the SQL tracker store needs a positive retention period (TRACKER_TTL_SECONDS)")
+        # endpoints.sql.yml fills every field from the environment; unset ones arrive as "".
+        for key in ("host", "port", "username", "password"):
+            if kwargs.get(key) == "" or kwargs.get("dialect") == "sqlite":
+                kwargs[key] = None
+        super().__init__(domain=domain, **kwargs)
+        self.retention_seconds = retention
+        self.purge_interval_seconds = float(purge_interval_seconds)
+        self._clock = clock
+        self._next_purge = 0.0
+        self.purge()
+
+    def _stale_senders(self, session: Any, sender_id: Optional[str] = None) -> Any:
+        event = self.SQLEvent
+        query = session.query(event.sender_id).group_by(event.sender_id)
+        if sender_id is not None:
+            query = query.filter(event.sender_id == sender_id)
+        return query.having(sa.func.max(event.timestamp) < self._clock() - self.retention_seconds)
+
+    def purge(self, sender_id: Optional[str] = None) -> int:
+        """Delete every conversation (or just `sender_id`'s) idle for longer than the retention period."""
+        event = self.SQLEvent
+        with self.session_scope() as session:
+            stale = [row[0] for row in self._stale_senders(session, sender_id).all()]
+            if not stale:
+                return 0
+            deleted = session.query(event).filter(event.sender_id.in_(stale)).delete(synchronize_session=False)
+            session.commit()
+        self._next_purge = self._clock() + self.purge_interval_seconds
+        return int(deleted)
+
+    def forget(self, sender_id: str) -> bool:
+        """Delete one conversation's rows now. Returns whether there was anything to delete."""
+        event = self.SQLEvent
+        with self.session_scope() as session:
+            deleted = session.query(event).filter(event.sender_id == sender_id).delete(synchronize_session=False)
+            session.commit()
+        return bool(deleted)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the new events, or delete everything if the survivor asked us to forget."""
+        if tracker.get_slot(FORGET_SLOT):
+            self.forget(tracker.sender_id)
+            return
+        await super().save(tracker)
+        if self._clock() >= self._next_purge:
+            self.purge()
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The conversation, unless it has been idle past the retention period (then it is deleted)."""
+        self.purge(sender_id)
+        return await super().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        self.purge(sender_id)
+        return await super().retrieve_full_tracker(sender_id)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 import unittest
 
@@ -15,14 +12,9 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_plugins.tracker_store import ExpiringRedisTrackerStore
+from tests import servers
 
 DOMAIN = Domain.load("domain.yml")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def tracker(sender_id: str, forget: bool = False) -> DialogueStateTracker:
@@ -36,38 +28,12 @@ def tracker(sender_id: str, forget: bool = False) -> DialogueStateTracker:
 class RedisStoreTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
-        cls.port = free_port()
-        cls.workdir = tempfile.mkdtemp()
-        # Loopback only, no persistence: nothing this test writes reaches the disk.
-        cls.server = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(cls.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                cls.workdir,
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", cls.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        cls.server = servers.redis()
+        cls.port = cls.server.__enter__()
 
     @classmethod
     def tearDownClass(cls) -> None:
-        cls.server.terminate()
-        cls.server.wait(timeout=10)
-        shutil.rmtree(cls.workdir, ignore_errors=True)
+        cls.server.__exit__(None, None, None)
 
     def store(self, ttl: float = 60) -> ExpiringRedisTrackerStore:
         return ExpiringRedisTrackerStore(DOMAIN, host="127.0.0.1", port=self.port, record_exp=ttl)

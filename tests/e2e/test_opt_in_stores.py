@@ -1,4 +1,4 @@
-"""Opt-in Redis tracker store, end to end: a real redis-server on loopback, conversations expire and "stop" deletes."""
+"""Opt-in tracker stores end to end: conversations expire and "stop" deletes, in Redis and in SQL."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import TEST_TTL_SECONDS, free_port, running_stack
+from tests import servers
+from tests.e2e.conftest import TEST_TTL_SECONDS, running_stack
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("redis-server"), reason="redis-server not installed (scripts/install-test-deps.sh)"
@@ -19,21 +20,11 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def redis_port(tmp_path: Path) -> Iterator[int]:
-    port = free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() != "PONG":
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.1)
+def redis_port() -> Iterator[int]:
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed (scripts/install-test-deps.sh installs it)")
+    with servers.redis() as port:
         yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def keys(port: int) -> list[str]:
@@ -57,3 +48,24 @@ def test_conversations_live_in_redis_with_expiry_and_stop_deletes(tmp_path: Path
         stack.say(other, "hello")
         time.sleep(TEST_TTL_SECONDS + 1)
         assert [k for k in keys(redis_port) if "tracker" in k] == []
+
+
+def test_sql_store_purges_and_stop_deletes(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "conversations.db"
+    with running_stack(tmp_path, TRACKER_STORE="sql", SQL_DIALECT="sqlite", SQL_DB=str(db)) as stack:
+        sender, other = secrets.token_hex(8), secrets.token_hex(8)
+        stack.say(sender, "hello")
+        stack.say(other, "hello")
+
+        def senders() -> set[str]:
+            with sqlite3.connect(db) as connection:
+                return {row[0] for row in connection.execute("select distinct sender_id from events")}
+
+        assert senders() == {sender, other}
+        stack.say(sender, "stop")
+        assert senders() == {other}
+        time.sleep(TEST_TTL_SECONDS + 1)
+        stack.say(secrets.token_hex(8), "hello")  # any turn runs the purge
+        assert other not in senders()
