@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import threading
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.content.loader import ContentPack, load_pack
+from bot.content.loader import ContentPack, ContentPackError, load_pack
 from bot.content.render import NOT_SAID, Reply, parse_region, signpost_reply
 from bot.content.schema import Region, Topic
 from bot.stats import recorder
@@ -21,10 +25,90 @@ from bot.stats import recorder
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
+#: How often, at most, the pack's files are looked at for changes (seconds).
+RELOAD_CHECK_SECONDS = 2.0
+
+
+def _stamp(files: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
+    """Each watched file's modification time and size (a missing file counts as changed)."""
+    stamp = []
+    for path in files:
+        try:
+            info = path.stat()
+            stamp.append((str(path), info.st_mtime_ns, info.st_size))
+        except OSError:
+            stamp.append((str(path), -1, -1))
+    return tuple(stamp)
+
+
+class PackHolder:
+    """The content pack the actions speak from, reloaded when a pack file changes or on SIGHUP.
+
+    A pack that fails validation is refused: the previous one keeps serving, and one log line
+    names every problem (the pack's own files and entries; never anything a survivor wrote).
+    """
+
+    def __init__(
+        self,
+        loader: Callable[[], ContentPack] = load_pack,
+        interval: float = RELOAD_CHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._loader = loader
+        self._interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pack: Optional[ContentPack] = None
+        self._stamp: tuple[tuple[str, int, int], ...] = ()
+        self._refused: Optional[tuple[tuple[str, int, int], ...]] = None
+        self._checked = 0.0
+        self._forced = False
+
+    def request_reload(self) -> None:
+        """Reload on the next request whatever the files' times say (the SIGHUP handler calls this)."""
+        self._forced = True
+
+    def get(self) -> ContentPack:
+        with self._lock:
+            if self._pack is None:
+                self._pack = self._loader()  # the first load must succeed: a broken pack never starts
+                self._stamp = _stamp(self._pack.watched)
+                self._checked = self._clock()
+                return self._pack
+            forced, self._forced = self._forced, False
+            if forced or self._clock() - self._checked >= self._interval:
+                self._checked = self._clock()
+                self._maybe_reload(forced)
+            return self._pack
+
+    def _maybe_reload(self, forced: bool) -> None:
+        assert self._pack is not None
+        stamp = _stamp(self._pack.watched)
+        if not forced and (stamp == self._stamp or stamp == self._refused):
+            return
+        try:
+            pack = self._loader()
+        except ContentPackError as error:
+            self._refused = stamp
+            problems = "; ".join(str(p) for p in error.problems)
+            logger.error("content pack changed but was refused, still serving the previous one: %s", problems)
+            return
+        self._pack, self._stamp, self._refused = pack, _stamp(pack.watched), None
+        logger.info("content pack reloaded from %s", pack.root if pack.overlay is None else f"{pack.root} + {pack.overlay}")
+
+
+_holder = PackHolder()
+
+
 def get_pack() -> ContentPack:
-    """The content pack, loaded and validated once per process (CONTENT_DIR, BOT_LOCALE)."""
-    return load_pack()
+    """The content pack (data/content plus any CONTENT_DIR overlay, BOT_LOCALE), reloaded when it changes."""
+    return _holder.get()
+
+
+def install_reload_signal() -> None:
+    """SIGHUP reloads the content pack at the next request (where the platform has SIGHUP)."""
+    if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: _holder.request_reload())
 
 
 @dataclass(frozen=True)
@@ -42,11 +126,12 @@ class ConversationState:
     before_crisis_topic: Optional[str]
 
     @classmethod
-    def from_tracker(cls, tracker: Tracker) -> ConversationState:
+    def from_tracker(cls, tracker: Tracker, default_region: Optional[Region] = None) -> ConversationState:
+        """The state from the slots; a pack's `default_region` applies until the survivor says otherwise."""
         region_slot = tracker.get_slot("region")
         return cls(
             intent=(tracker.latest_message or {}).get("intent", {}).get("name"),
-            region=parse_region(region_slot),
+            region=parse_region(region_slot) or (default_region if region_slot is None else None),
             region_not_said=region_slot == NOT_SAID,
             region_asked=bool(tracker.get_slot("region_asked")),
             introduced=bool(tracker.get_slot("introduced")),
@@ -108,7 +193,7 @@ class SupportAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         pack = get_pack()
-        state = ConversationState.from_tracker(tracker)
+        state = ConversationState.from_tracker(tracker, pack.info.default_region)
         try:
             response = self.respond(pack, state, tracker)
         except Exception as error:

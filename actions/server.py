@@ -16,6 +16,10 @@ def main() -> None:
     install_log_redaction()
     from rasa_sdk.__main__ import main as sdk_main
 
+    from actions.base import install_reload_signal
+
+    install_reload_signal()
+
     sys.argv = [sys.argv[0], "--actions", "actions", *sys.argv[1:]]
     sdk_main()
 

@@ -1,4 +1,7 @@
-"""Command line: `survivor-bot content check` and `survivor-bot content preview TOPIC`."""
+"""Command line: `survivor-bot content check` and `survivor-bot content preview TOPIC`.
+
+`--content FOLDER` (or CONTENT_DIR) is a charity's overlay pack, read on top of data/content.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +22,10 @@ def _print_replies(replies: list[Reply]) -> None:
         print("-" * 60)
 
 
-def content_check(content: Optional[str], locale: Optional[str]) -> int:
-    """Validate a pack and lint its wording; exit 1 on any error."""
+def content_check(content: Optional[str], locale: Optional[str], base: Optional[str] = None) -> int:
+    """Validate a pack (the default pack plus an overlay) and lint its wording; exit 1 on any error."""
     try:
-        pack = load_pack(content, locale)
+        pack = load_pack(base, locale, content)
     except ContentPackError as error:
         print(error, file=sys.stderr)
         return 1
@@ -32,17 +35,20 @@ def content_check(content: Optional[str], locale: Optional[str]) -> int:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
     status = "FAILED" if errors else "ok"
+    overlay = f" + overlay {pack.overlay}" if pack.overlay else ""
     print(
-        f"content pack {pack.root}: {status}: {len(pack.topics)} topics, {len(pack.helplines)} helplines, "
+        f"content pack {pack.root}{overlay}: {status}: {len(pack.topics)} topics, {len(pack.helplines)} helplines, "
         f"{errors} error(s), {warnings} warning(s)"
     )
     return 1 if errors else 0
 
 
-def content_preview(topic_id: str, region: Optional[str], content: Optional[str], locale: Optional[str]) -> int:
+def content_preview(
+    topic_id: str, region: Optional[str], content: Optional[str], locale: Optional[str], base: Optional[str] = None
+) -> int:
     """Print every page of a topic exactly as a survivor would read it."""
     try:
-        pack = load_pack(content, locale)
+        pack = load_pack(base, locale, content)
     except ContentPackError as error:
         print(error, file=sys.stderr)
         return 1
@@ -79,7 +85,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     content = commands.add_parser("content", help="check or preview a content pack").add_subparsers(dest="action", required=True)
     for name, help_text in (("check", "validate and lint a pack"), ("preview", "print a topic as a survivor sees it")):
         sub = content.add_parser(name, help=help_text)
-        sub.add_argument("--content", help="content pack folder (default: CONTENT_DIR or data/content)")
+        sub.add_argument("--content", help="your overlay pack folder, applied on top of the default pack (default: CONTENT_DIR)")
+        sub.add_argument("--base", help="the default pack folder underneath (default: data/content)")
         sub.add_argument("--locale", help="locale subfolder (default: BOT_LOCALE or en)")
         if name == "preview":
             sub.add_argument("topic")
@@ -92,8 +99,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command == "stats":
         return stats_report(args.csv, args.days)
     if args.action == "check":
-        return content_check(args.content, args.locale)
-    return content_preview(args.topic, args.region, args.content, args.locale)
+        return content_check(args.content, args.locale, args.base)
+    return content_preview(args.topic, args.region, args.content, args.locale, args.base)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bot.content.loader import ContentPack
-from bot.content.schema import Sourced
+from bot.content.schema import Sourced, is_drama_number, normalise_phone
 
 BANNED_PHRASES = (
     "why didn't you",
@@ -39,6 +39,11 @@ _BANNED = [
 
 STALE_AFTER = dt.timedelta(days=183)
 
+#: Pages above this Flesch-Kincaid grade get a warning (grade 9 is roughly age 14 to 15).
+MAX_READING_GRADE = 9.0
+#: Shorter pages are skipped: the formula means little for a sentence or two.
+MIN_WORDS_FOR_READING_LEVEL = 30
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -58,11 +63,11 @@ class Finding:
 def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
     """Every survivor-facing text in the pack, as (file, entry, field, text)."""
     for key, text in pack.messages.items():
-        yield "messages.yml", key, "", text
+        yield pack.file_for(f"message:{key}", "messages.yml"), key, "", text
     for kind in ("danger", "suicide", "unavailable"):
-        yield "crisis.yml", kind, "text", getattr(pack.crisis, kind).text
+        yield pack.file_for("crisis", "crisis.yml"), kind, "text", getattr(pack.crisis, kind).text
     for topic in pack.topics.values():
-        file = f"topics/{topic.id}.yml"
+        file = pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml")
         yield file, topic.id, "title", topic.title
         yield file, topic.id, "button", topic.button
         if topic.content_note:
@@ -71,16 +76,102 @@ def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
             for number, page in enumerate(variant.pages):
                 yield file, topic.id, f"variants.{key}.pages.{number}.text", page.text
     for helpline in pack.helplines.values():
-        yield "helplines.yml", helpline.id, "for_whom", helpline.for_whom
+        yield _helpline_file(pack, helpline.id), helpline.id, "for_whom", helpline.for_whom
+
+
+def _helpline_file(pack: ContentPack, helpline_id: str) -> str:
+    return pack.file_for(f"helpline:{helpline_id}", "helplines.yml")
 
 
 def _sourced(pack: ContentPack) -> Iterator[tuple[str, str, str, Sourced]]:
     for helpline in pack.helplines.values():
-        yield "helplines.yml", helpline.id, "last_reviewed", helpline
-    yield "crisis.yml", "", "last_reviewed", pack.crisis
+        yield _helpline_file(pack, helpline.id), helpline.id, "last_reviewed", helpline
+    yield pack.file_for("crisis", "crisis.yml"), "", "last_reviewed", pack.crisis
     for topic in pack.topics.values():
         for key, variant in topic.variants.items():
-            yield f"topics/{topic.id}.yml", topic.id, f"variants.{key}.last_reviewed", variant
+            yield pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml"), topic.id, f"variants.{key}.last_reviewed", variant
+
+
+def referenced_helplines(pack: ContentPack) -> set[str]:
+    """Every helpline id a page, the signpost lists or a crisis reply shows."""
+    used: set[str] = set()
+    for topic in pack.topics.values():
+        for variant in topic.variants.values():
+            for page in variant.pages:
+                used.update(page.helplines)
+    for ids in pack.menu.signpost.values():
+        used.update(ids)
+    for kind in ("danger", "suicide", "unavailable"):
+        used.update(getattr(pack.crisis, kind).helplines)
+    return used
+
+
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['\u2019][A-Za-z]+)*|\d[\d,.:£%]*")
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n\s*\n|\n\s*[-*] |:\s*\n")
+
+
+def syllables(word: str) -> int:
+    """A syllable count good enough for a reading-level estimate (English): vowel groups, less a silent e."""
+    word = word.lower().strip("'\u2019")
+    if not word.isalpha():
+        return 1  # numbers and codes read as one unit
+    if len(word) <= 3:
+        return 1
+    groups = re.findall(r"[aeiouy]+", word)
+    count = len(groups)
+    if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:
+        count -= 1
+    if word.endswith(("ed", "es")) and not word.endswith(("ted", "ded", "ses", "zes", "ces", "ges", "xes")) and count > 1:
+        count -= 1
+    return max(count, 1)
+
+
+def reading_grade(text: str) -> tuple[float, int]:
+    """Flesch-Kincaid grade level of `text` and its word count (Markdown marks and links ignored).
+
+    grade = 0.39 * (words / sentences) + 11.8 * (syllables / words) - 15.59
+    Headings, list items and paragraphs each end a sentence, as a reader takes them.
+    """
+    plain = re.sub(r"https?://\S+", " ", text).replace("**", "").replace("_", " ")
+    words = _WORD.findall(plain)
+    if not words:
+        return 0.0, 0
+    sentences = max(1, len([s for s in _SENTENCE_END.split(plain) if _WORD.search(s)]))
+    total = sum(syllables(w) for w in words)
+    return 0.39 * (len(words) / sentences) + 11.8 * (total / len(words)) - 15.59, len(words)
+
+
+def _page_texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
+    for file, entry, fld, text in texts(pack):
+        if ".pages." in fld or file.endswith("messages.yml") or fld == "text":
+            yield file, entry, fld, text
+
+
+def lint_phones(pack: ContentPack) -> list[Finding]:
+    """Numbers in Ofcom's drama range (fine in examples, never live), and one number used by two services."""
+    findings: list[Finding] = []
+    seen: dict[str, str] = {}
+    for helpline in pack.helplines.values():
+        for fld in ("phone", "text_number"):
+            value = getattr(helpline, fld)
+            if value is None:
+                continue
+            file = _helpline_file(pack, helpline.id)
+            if is_drama_number(value):
+                findings.append(
+                    Finding(
+                        "warning",
+                        file,
+                        helpline.id,
+                        fld,
+                        f"{value} is a fictional number (Ofcom's drama range): put the real number in before going live",
+                    )
+                )
+            key = normalise_phone(value)
+            if key in seen and seen[key] != helpline.id:
+                findings.append(Finding("warning", file, helpline.id, fld, f"{value} is also the number of '{seen[key]}'"))
+            seen.setdefault(key, helpline.id)
+    return findings
 
 
 def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Finding]:
@@ -93,6 +184,31 @@ def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Findin
                 findings.append(
                     Finding("error", file, entry, fld, f'uses "{phrase}", which can read as blaming, minimising or an order')
                 )
+    used = referenced_helplines(pack)
+    for helpline_id in pack.helplines:
+        if helpline_id not in used:
+            findings.append(
+                Finding(
+                    "warning",
+                    _helpline_file(pack, helpline_id),
+                    helpline_id,
+                    "",
+                    "is never shown: add its id to a topic page's helplines or to signpost in menu.yml",
+                )
+            )
+    for file, entry, fld, text in _page_texts(pack):
+        grade, words = reading_grade(text)
+        if words >= MIN_WORDS_FOR_READING_LEVEL and grade > MAX_READING_GRADE:
+            findings.append(
+                Finding(
+                    "warning",
+                    file,
+                    entry,
+                    fld,
+                    f"reads at school grade {grade:.1f} (aim for {MAX_READING_GRADE:.0f} or below): try shorter sentences and plainer words",
+                )
+            )
+    findings.extend(lint_phones(pack))
     for file, entry, fld, item in _sourced(pack):
         if item.last_reviewed > today:
             findings.append(Finding("error", file, entry, fld, f"{item.last_reviewed} is in the future"))

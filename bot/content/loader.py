@@ -68,10 +68,20 @@ class ContentPack:
     crisis: Crisis
     crisis_matcher: CrisisMatcher
     topics_by_intent: dict[str, Topic] = field(default_factory=dict)
+    #: The overlay pack's locale folder, when one is in use.
+    overlay: Optional[Path] = None
+    #: Which file each entry came from ("helpline:<id>", "topic:<id>", "message:<key>", "crisis", "menu").
+    files: dict[str, str] = field(default_factory=dict)
+    #: Every YAML file read, default pack and overlay (hot reload watches them).
+    watched: tuple[Path, ...] = ()
 
     def message(self, key: str, **values: str) -> str:
         """A message with its placeholders filled; `bot_name` is always available."""
         return self.messages[key].format_map(_Placeholders(bot_name=self.info.bot_name, **values))
+
+    def file_for(self, key: str, default: str) -> str:
+        """The file an entry came from: the overlay's when the overlay set it."""
+        return self.files.get(key, default)
 
     def region_name(self, region: Region) -> str:
         return self.info.regions[region]
@@ -82,20 +92,23 @@ class _Placeholders(dict[str, str]):
         return "{" + key + "}"
 
 
-def _read_yaml(path: Path, problems: list[Problem], root: Path) -> Any:
-    rel = str(path.relative_to(root))
+def _read_yaml(path: Path, problems: list[Problem], label: str, required: bool = True) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        problems.append(Problem(rel, "", "", "file is missing"))
+        if required:
+            problems.append(Problem(label, "", "", "file is missing"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problems.append(Problem(rel, "", "", f"is not valid YAML{where}: {getattr(error, 'problem', error)}"))
+        problems.append(Problem(label, "", "", f"is not valid YAML{where}: {getattr(error, 'problem', error)}"))
     return None
 
 
-def _validate(model: type[M], data: Any, file: str, entry: str, problems: list[Problem]) -> Optional[M]:
+def _validate(
+    model: type[M], data: Any, file: str, entry: str, problems: list[Problem], overlay: Optional[tuple[str, Any]] = None
+) -> Optional[M]:
+    """Validate `data`; a problem at a place the overlay set is named in the overlay's file."""
     if data is None and any(p.file == file for p in problems):
         return None  # missing or unreadable: already reported once
     if not isinstance(data, dict):
@@ -106,87 +119,372 @@ def _validate(model: type[M], data: Any, file: str, entry: str, problems: list[P
     except ValidationError as error:
         for item in error.errors():
             loc = [str(part) for part in item["loc"]]
-            problems.append(Problem(file, entry, ".".join(loc), item["msg"].removeprefix("Value error, ")))
+            where = overlay[0] if overlay and _touches(overlay[1], loc) else file
+            problems.append(Problem(where, entry, ".".join(loc), item["msg"].removeprefix("Value error, ")))
         return None
 
 
-def load_pack(content_dir: Optional[os.PathLike[str] | str] = None, locale: Optional[str] = None) -> ContentPack:
-    """Load and validate `<content_dir>/<locale>/`; raise ContentPackError listing every problem."""
-    base = Path(content_dir or os.environ.get("CONTENT_DIR") or DEFAULT_CONTENT_DIR)
+def _touches(data: Any, loc: list[str]) -> bool:
+    """Whether the overlay's data sets the first key of `loc` (or the whole thing, for a model-level error)."""
+    if not isinstance(data, dict):
+        return False
+    return not loc or loc[0] in data
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """Overlay rule: mappings merge key by key; anything else (text, lists, numbers) replaces."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        merged = dict(base)
+        for key, value in over.items():
+            merged[key] = _merge(base.get(key), value)
+        return merged
+    return over
+
+
+#: The keys a hiding entry may have: `id` and `hidden: true`, nothing else.
+_HIDE_KEYS = {"id", "hidden"}
+
+
+def _is_hide(raw: Any) -> bool:
+    return isinstance(raw, dict) and raw.get("hidden") is True
+
+
+@dataclass
+class _Layer:
+    """One folder's raw files: the default pack's, or an overlay's."""
+
+    root: Path
+    label: str  # how problems name this folder's files: "" for the default pack, else the folder
+    required: bool
+    files: dict[str, Any] = field(default_factory=dict)
+    topics: dict[str, Any] = field(default_factory=dict)
+
+    def name(self, rel: str) -> str:
+        return f"{self.label}/{rel}" if self.label else rel
+
+
+_SINGLE_FILES = ("pack.yml", "messages.yml", "menu.yml", "crisis.yml", "helplines.yml")
+
+
+def _read_layer(root: Path, label: str, required: bool, problems: list[Problem]) -> _Layer:
+    layer = _Layer(root, label, required)
+    for name in _SINGLE_FILES:
+        data = _read_yaml(root / name, problems, layer.name(name), required)
+        if data is not None or (root / name).exists():
+            layer.files[name] = data
+    for path in sorted((root / "topics").glob("*.yml")):
+        layer.topics[path.stem] = _read_yaml(path, problems, layer.name(f"topics/{path.name}"))
+    return layer
+
+
+def pack_files(content_dir: Path, overlay_dir: Optional[Path], locale: str) -> list[Path]:
+    """Every YAML file the pack is read from (for hot reload: a change to any of them reloads)."""
+    roots = [content_dir / locale] + ([overlay_dir / locale] if overlay_dir else [])
+    return sorted(path for root in roots if root.is_dir() for path in root.rglob("*.yml"))
+
+
+def _overlay_dir(content_dir: Path, overlay_dir: Optional[os.PathLike[str] | str]) -> Optional[Path]:
+    chosen = overlay_dir if overlay_dir is not None else os.environ.get("CONTENT_DIR")
+    if not chosen:
+        return None
+    path = Path(chosen)
+    return None if path.resolve() == content_dir.resolve() else path
+
+
+def _merge_helplines(base: _Layer, over: Optional[_Layer], problems: list[Problem]) -> tuple[list[tuple[Any, str]], set[str]]:
+    """Helplines in order with the file each came from, and the ids the overlay hides."""
+
+    def items(layer: _Layer) -> list[Any]:
+        raw = layer.files.get("helplines.yml")
+        if raw is None:
+            return []
+        found = raw.get("helplines") if isinstance(raw, dict) else None
+        if not isinstance(found, list):
+            problems.append(Problem(layer.name("helplines.yml"), "", "helplines", "expected a list of helplines"))
+            return []
+        return found
+
+    merged: dict[str, tuple[Any, str]] = {}
+    order: list[str] = []
+    for index, raw in enumerate(items(base)):
+        key = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else f"helplines[{index}]"
+        if key in merged:
+            problems.append(Problem(base.name("helplines.yml"), str(key), "id", "is used by more than one helpline"))
+            continue
+        merged[key] = (raw, base.name("helplines.yml"))
+        order.append(key)
+    hidden: set[str] = set()
+    if over is None:
+        return [merged[k] for k in order], hidden
+    file = over.name("helplines.yml")
+    seen: set[str] = set()
+    for index, raw in enumerate(items(over)):
+        key = str(raw.get("id") or "") if isinstance(raw, dict) else ""
+        if not key:
+            problems.append(
+                Problem(file, f"helplines[{index}]", "id", "every entry needs the id of the helpline it adds, replaces or hides")
+            )
+            continue
+        if key in seen:
+            problems.append(Problem(file, str(key), "id", "is listed more than once in this file"))
+            continue
+        seen.add(key)
+        if _is_hide(raw):
+            extra = sorted(set(raw) - _HIDE_KEYS)
+            if extra:
+                problems.append(Problem(file, key, "hidden", f"a hidden helpline needs only id and hidden: true; remove {extra}"))
+            elif key not in merged:
+                problems.append(Problem(file, key, "hidden", f"there is no helpline '{key}' in the default pack to hide"))
+            else:
+                hidden.add(key)
+            continue
+        if key not in merged:
+            order.append(key)
+        merged[key] = (raw, file)
+    return [merged[k] for k in order if k not in hidden], hidden
+
+
+def _merge_topic(base: Any, over: Any) -> Any:
+    """A topic from the overlay: its fields replace the default's; each variant it gives replaces that variant whole."""
+    if not isinstance(base, dict) or not isinstance(over, dict):
+        return over
+    merged = {**base, **{k: v for k, v in over.items() if k != "variants"}}
+    variants = over.get("variants")
+    if isinstance(variants, dict) and isinstance(base.get("variants"), dict):
+        merged["variants"] = dict(variants) if VARIANT_ALL in variants else {**base["variants"], **variants}
+    elif "variants" in over:
+        merged["variants"] = variants
+    return merged
+
+
+def _drop_hidden_helplines(data: Any, hidden: set[str]) -> Any:
+    """A topic with hidden helplines left out of its pages."""
+    if not hidden or not isinstance(data, dict) or not isinstance(data.get("variants"), dict):
+        return data
+    variants = {}
+    for key, variant in data["variants"].items():
+        if isinstance(variant, dict) and isinstance(variant.get("pages"), list):
+            pages = [
+                {**page, "helplines": [h for h in page["helplines"] if h not in hidden]}
+                if isinstance(page, dict) and isinstance(page.get("helplines"), list)
+                else page
+                for page in variant["pages"]
+            ]
+            variant = {**variant, "pages": pages}
+        variants[key] = variant
+    return {**data, "variants": variants}
+
+
+def _read_patterns(layers: list[_Layer], name: str, problems: list[Problem]) -> tuple[dict[str, list[str]], str]:
+    """crisis_patterns.yml or commands.yml: the overlay's entries add to the default pack's."""
+    raw: dict[str, list[str]] = {}
+    label = name
+    for layer in layers:
+        path = layer.root / name
+        data = _read_yaml(path, problems, layer.name(name), layer.required)
+        if data is None:
+            continue
+        label = layer.name(name)
+        if not isinstance(data, dict):
+            problems.append(Problem(label, "", "", "expected a mapping of names to lists"))
+            continue
+        for key, entries in data.items():
+            if entries is not None and not isinstance(entries, list):
+                problems.append(Problem(label, str(key), "", "expected a list"))
+                continue
+            raw.setdefault(str(key), []).extend(entries or [])
+    return raw, label
+
+
+def load_pack(
+    content_dir: Optional[os.PathLike[str] | str] = None,
+    locale: Optional[str] = None,
+    overlay_dir: Optional[os.PathLike[str] | str] = None,
+) -> ContentPack:
+    """Load and validate `<content_dir>/<locale>/` with an optional overlay pack on top of it.
+
+    `content_dir` is the default pack (data/content unless given). The overlay (`overlay_dir`,
+    else the CONTENT_DIR environment variable) changes it entry by entry: see docs/customising.md.
+    The merged pack is validated as a whole; on any problem ContentPackError lists every one,
+    naming the file (the overlay's, when the overlay caused it), entry and field.
+    """
+    base_dir = Path(content_dir or DEFAULT_CONTENT_DIR)
     locale = locale or os.environ.get("BOT_LOCALE") or DEFAULT_LOCALE
-    root = base / locale
+    over_dir = _overlay_dir(base_dir, overlay_dir)
+    root = base_dir / locale
     problems: list[Problem] = []
     if not root.is_dir():
         raise ContentPackError([Problem(str(root), "", "", "folder not found")])
+    base = _read_layer(root, "", True, problems)
+    over: Optional[_Layer] = None
+    if over_dir is not None:
+        over_root = over_dir / locale
+        if not over_root.is_dir():
+            raise ContentPackError(
+                [Problem(str(over_root), "", "", f"folder not found: an overlay pack needs a '{locale}' folder")]
+            )
+        over = _read_layer(over_root, str(over_root), False, problems)
 
-    info = _validate(PackInfo, _read_yaml(root / "pack.yml", problems, root), "pack.yml", "", problems)
-    messages = _validate(Messages, _read_yaml(root / "messages.yml", problems, root), "messages.yml", "", problems)
-    menu = _validate(Menu, _read_yaml(root / "menu.yml", problems, root), "menu.yml", "", problems)
-    crisis = _validate(Crisis, _read_yaml(root / "crisis.yml", problems, root), "crisis.yml", "", problems)
+    def single(name: str) -> tuple[Any, str, Optional[tuple[str, Any]]]:
+        data = base.files.get(name)
+        if over is not None and name in over.files:
+            raw = over.files[name]
+            if raw is not None and not isinstance(raw, dict):
+                problems.append(Problem(over.name(name), "", "", "expected a mapping of fields"))
+                return data, base.name(name), None
+            return _merge(data, raw or {}), base.name(name), (over.name(name), raw or {})
+        return data, base.name(name), None
 
+    data, file, touched = single("pack.yml")
+    info = _validate(PackInfo, data, file, "", problems, touched)
+
+    data, file, touched = single("messages.yml")
+    if touched and isinstance(data, dict) and isinstance(base.files.get("messages.yml"), dict):
+        known = base.files["messages.yml"].get("messages") or {}
+        new = touched[1].get("messages")
+        if new is not None and not isinstance(new, dict):
+            problems.append(Problem(touched[0], "messages", "", "expected a mapping of message key to text"))
+        for key in new if isinstance(new, dict) else ():
+            if key not in known:
+                problems.append(
+                    Problem(
+                        touched[0],
+                        str(key),
+                        "",
+                        "is not a message the assistant uses: check the spelling against data/content/en/messages.yml",
+                    )
+                )
+    messages = _validate(Messages, data, file, "", problems, touched)
+
+    raw_helplines, hidden_helplines = _merge_helplines(base, over, problems)
     helplines: dict[str, Helpline] = {}
-    raw_helplines = _read_yaml(root / "helplines.yml", problems, root)
-    items = (raw_helplines or {}).get("helplines") if isinstance(raw_helplines, dict) else None
-    if raw_helplines is not None and not isinstance(items, list):
-        problems.append(Problem("helplines.yml", "", "helplines", "expected a list of helplines"))
-    for index, raw in enumerate(items or []):
+    helpline_files: dict[str, str] = {}
+    for index, (raw, file) in enumerate(raw_helplines):
         entry = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else f"helplines[{index}]"
-        helpline = _validate(Helpline, raw, "helplines.yml", entry, problems)
-        if helpline is None:
+        helpline = _validate(Helpline, raw, file, entry, problems)
+        if helpline is not None:
+            helplines[helpline.id] = helpline
+            helpline_files[helpline.id] = file
+
+    topic_data: dict[str, tuple[Any, str]] = {stem: (raw, base.name(f"topics/{stem}.yml")) for stem, raw in base.topics.items()}
+    hidden_topics: set[str] = set()
+    for stem, raw in (over.topics if over else {}).items():
+        file = over.name(f"topics/{stem}.yml") if over else stem
+        if raw is None:
+            continue  # unreadable: already reported
+        if _is_hide(raw):
+            extra = sorted(set(raw) - _HIDE_KEYS)
+            if extra:
+                problems.append(Problem(file, stem, "hidden", f"a hidden topic needs only hidden: true; remove {extra}"))
+            elif stem not in topic_data:
+                problems.append(Problem(file, stem, "hidden", f"there is no topic '{stem}' in the default pack to hide"))
+            else:
+                hidden_topics.add(stem)
             continue
-        if helpline.id in helplines:
-            problems.append(Problem("helplines.yml", helpline.id, "id", "is used by more than one helpline"))
-        helplines[helpline.id] = helpline
+        topic_data[stem] = (_merge_topic(topic_data[stem][0], raw) if stem in topic_data else raw, file)
 
     topics: dict[str, Topic] = {}
     topic_files: dict[str, str] = {}
     invalid_topics: set[str] = set()
-    for path in sorted((root / "topics").glob("*.yml")):
-        rel = str(path.relative_to(root))
-        topic = _validate(Topic, _read_yaml(path, problems, root), rel, path.stem, problems)
-        if topic is None:
-            invalid_topics.add(path.stem)
+    for stem, (raw, file) in sorted(topic_data.items()):
+        if stem in hidden_topics:
             continue
-        if topic.id != path.stem:
-            problems.append(Problem(rel, topic.id, "id", f"must match the file name '{path.stem}'"))
+        topic = _validate(Topic, _drop_hidden_helplines(raw, hidden_helplines), file, stem, problems)
+        if topic is None:
+            invalid_topics.add(stem)
+            continue
+        if topic.id != stem:
+            problems.append(Problem(file, topic.id, "id", f"must match the file name '{stem}'"))
         if topic.id in topics:
-            problems.append(Problem(rel, topic.id, "id", f"is also used in {topic_files[topic.id]}"))
+            problems.append(Problem(file, topic.id, "id", f"is also used in {topic_files[topic.id]}"))
         topics[topic.id] = topic
-        topic_files[topic.id] = rel
+        topic_files[topic.id] = file
 
-    try:
-        matcher = CrisisMatcher.from_content_dir(base, locale=locale)
-    except (ValueError, OSError, yaml.YAMLError) as error:
-        problems.append(Problem("crisis_patterns.yml", "", "", str(error)))
-        matcher = None
+    data, file, touched = single("menu.yml")
+    if isinstance(data, dict):
+        if isinstance(data.get("menu"), list):
+            data = {**data, "menu": [t for t in data["menu"] if t not in hidden_topics]}
+        if isinstance(data.get("signpost"), dict):
+            signpost = {
+                k: [h for h in v if h not in hidden_helplines] if isinstance(v, list) else v for k, v in data["signpost"].items()
+            }
+            data = {**data, "signpost": signpost}
+    menu = _validate(Menu, data, file, "", problems, touched)
+    menu_file = touched[0] if touched else file
 
+    data, file, touched = single("crisis.yml")
+    crisis = _validate(Crisis, data, file, "", problems, touched)
+    crisis_file = touched[0] if touched else file
+    if crisis and over:
+        for kind in ("danger", "suicide", "unavailable"):
+            for helpline_id in sorted(set(getattr(crisis, kind).helplines) & hidden_helplines):
+                problems.append(
+                    Problem(
+                        over.name("helplines.yml"),
+                        helpline_id,
+                        "hidden",
+                        f"is in the {kind} crisis reply (crisis.yml), so it can't be hidden: crisis services always stay",
+                    )
+                )
+
+    layers = [base, *([over] if over else [])]
+    matcher: Optional[CrisisMatcher] = None
+    raw_patterns, label = _read_patterns(layers, "crisis_patterns.yml", problems)
     try:
-        commands = CommandMap.from_content_dir(base, locale=locale)
+        matcher = CrisisMatcher.from_mapping(raw_patterns, source=label)
+    except ValueError as error:
+        problems.append(Problem(label, "", "", str(error)))
+
+    raw_commands, label = _read_patterns(layers, "commands.yml", problems)
+    try:
+        commands = CommandMap.from_mapping(raw_commands, source=label)
         known = set((yaml.safe_load(DOMAIN_FILE.read_text()) or {}).get("intents", [])) if DOMAIN_FILE.exists() else set()
         for intent in sorted(set(commands.intents.values()) - known if known else set()):
-            problems.append(Problem("commands.yml", intent, "", f"'{intent}' is not an intent in domain.yml"))
-    except (ValueError, OSError, yaml.YAMLError) as error:
-        problems.append(Problem("commands.yml", "", "", str(error)))
+            problems.append(Problem(label, intent, "", f"'{intent}' is not an intent in domain.yml"))
+    except ValueError as error:
+        problems.append(Problem(label, "", "", str(error)))
 
-    problems.extend(_cross_references(helplines, topics, topic_files, menu, crisis, invalid_topics))
+    problems.extend(
+        _cross_references(
+            helplines, topics, topic_files, menu, crisis, invalid_topics, menu_file, crisis_file, frozenset(hidden_helplines)
+        )
+    )
     if problems or not (info and messages and menu and crisis and matcher):
         raise ContentPackError(problems or [Problem(str(root), "", "", "incomplete pack")])
 
     by_intent: dict[str, Topic] = {}
     for topic in topics.values():
         if topic.intent in by_intent:
-            raise ContentPackError(
-                [
-                    Problem(
-                        topic_files[topic.id],
-                        topic.id,
-                        "intent",
-                        f"'{topic.intent}' is also used by '{by_intent[topic.intent].id}'",
-                    )
-                ]
+            problems.append(
+                Problem(
+                    topic_files[topic.id], topic.id, "intent", f"'{topic.intent}' is also used by '{by_intent[topic.intent].id}'"
+                )
             )
         by_intent[topic.intent] = topic
-    return ContentPack(root, info, messages.messages, helplines, topics, menu, crisis, matcher, by_intent)
+    if problems:
+        raise ContentPackError(problems)
+    files = {f"helpline:{k}": v for k, v in helpline_files.items()}
+    files.update({f"topic:{k}": v for k, v in topic_files.items()})
+    files["crisis"] = crisis_file
+    files["menu"] = menu_file
+    overlay_messages = over.files.get("messages.yml") if over else None
+    for key in messages.messages:
+        changed = isinstance(overlay_messages, dict) and key in (overlay_messages.get("messages") or {})
+        files[f"message:{key}"] = over.name("messages.yml") if over and changed else base.name("messages.yml")
+    return ContentPack(
+        root,
+        info,
+        messages.messages,
+        helplines,
+        topics,
+        menu,
+        crisis,
+        matcher,
+        by_intent,
+        overlay=over.root if over else None,
+        files=files,
+        watched=tuple(pack_files(base_dir, over_dir, locale)),
+    )
 
 
 def _check_helplines(
@@ -209,6 +507,9 @@ def _cross_references(
     menu: Optional[Menu],
     crisis: Optional[Crisis],
     invalid_topics: set[str],
+    menu_file: str = "menu.yml",
+    crisis_file: str = "crisis.yml",
+    hidden: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     problems: list[Problem] = []
     for topic in topics.values():
@@ -229,13 +530,15 @@ def _cross_references(
         for index, topic_id in enumerate(menu.menu):
             # A topic whose own file failed is already reported there; don't report it twice.
             if topic_id not in topics and topic_id not in invalid_topics:
-                problems.append(Problem("menu.yml", "menu", str(index), f"unknown topic '{topic_id}'"))
+                problems.append(Problem(menu_file, "menu", str(index), f"unknown topic '{topic_id}'"))
         for key, ids in menu.signpost.items():
             regions = ALL_REGIONS if key == "not_said" else (Region(key),)
-            problems.extend(_check_helplines(ids, regions, helplines, "menu.yml", "signpost", key))
+            problems.extend(_check_helplines(ids, regions, helplines, menu_file, "signpost", key))
     if crisis:
         for kind in ("danger", "suicide", "unavailable"):
             reply = getattr(crisis, kind)
             # Crisis services may be regional; the renderer shows the ones for the survivor's region.
-            problems.extend(_check_helplines(reply.helplines, (), helplines, "crisis.yml", kind, "helplines"))
+            # A hidden crisis service is reported once, as a mistake in the overlay's helplines.yml.
+            shown = [h for h in reply.helplines if h not in hidden]
+            problems.extend(_check_helplines(shown, (), helplines, crisis_file, kind, "helplines"))
     return problems

@@ -6,11 +6,13 @@ Rasa cannot be reached, and `content preview` prints them.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
 
+from bot.content.hours import open_status
 from bot.content.loader import ContentPack
 from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, Helpline, Region, Topic
 
@@ -42,7 +44,26 @@ def intent_payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
 
 
-def format_helpline(pack: ContentPack, helpline: Helpline) -> str:
+def day_name(pack: ContentPack, moment: dt.datetime) -> str:
+    """The pack's own name for the day of `moment` (messages.yml `day_names`, Monday first)."""
+    return [d.strip() for d in pack.message("day_names").split(",") if d.strip()][moment.weekday()]
+
+
+def hours_line(pack: ContentPack, helpline: Helpline, now: Optional[dt.datetime] = None) -> str:
+    """When a service is open: its hours in words, then "Open now." or "Opens at ..." when hours are confirmed."""
+    words = helpline.hours or pack.message("hours_unknown")
+    if helpline.open_24_7 or not helpline.opening_hours:
+        return words
+    status = open_status(helpline, now)
+    if status.open_now:
+        return f"{pack.message('hours_open_now')} {words}"
+    if status.next_open is not None:
+        when = pack.message("hours_opens_at", time=status.next_open.strftime("%H:%M"), day=day_name(pack, status.next_open))
+        return f"{when} {words}"
+    return words
+
+
+def format_helpline(pack: ContentPack, helpline: Helpline, now: Optional[dt.datetime] = None) -> str:
     """One service: name and how to reach it, when it is open, and who it is for."""
     contacts = [
         f"call {helpline.phone}" if helpline.phone else "",
@@ -50,7 +71,7 @@ def format_helpline(pack: ContentPack, helpline: Helpline) -> str:
         f"e-mail {helpline.email}" if helpline.email else "",
     ]
     lines = [f"**{helpline.name}**" + (": " + ", ".join(c for c in contacts if c) if any(contacts) else "")]
-    lines.append(helpline.hours or pack.message("hours_unknown"))
+    lines.append(hours_line(pack, helpline, now))
     lines.append(helpline.for_whom)
     link = helpline.chat or helpline.web
     if link:
@@ -62,12 +83,14 @@ def serves(helpline: Helpline, region: Optional[Region]) -> bool:
     return region is None or region in helpline.regions
 
 
-def helplines_text(pack: ContentPack, ids: Iterable[str], region: Optional[Region]) -> str:
-    """Up to three services for the region, under a heading; empty when none apply."""
+def helplines_text(pack: ContentPack, ids: Iterable[str], region: Optional[Region], now: Optional[dt.datetime] = None) -> str:
+    """Up to three services for the region, open ones first, under a heading; empty when none apply."""
     chosen = [pack.helplines[i] for i in ids if serves(pack.helplines[i], region)][:MAX_RESOURCES_PER_MESSAGE]
     if not chosen:
         return ""
-    return pack.message("helplines_heading") + "\n\n" + "\n\n".join(format_helpline(pack, h) for h in chosen)
+    # Stable: open services first, the pack's order otherwise.
+    chosen.sort(key=lambda h: not open_status(h, now).open_now)
+    return pack.message("helplines_heading") + "\n\n" + "\n\n".join(format_helpline(pack, h, now) for h in chosen)
 
 
 def _join(*parts: str) -> str:

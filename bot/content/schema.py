@@ -7,6 +7,8 @@ import re
 from enum import Enum
 from typing import Annotated, Optional
 
+import phonenumbers
+from phonenumbers import shortnumberinfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Every message key the actions use. A pack without one of these is refused.
@@ -42,10 +44,13 @@ REQUIRED_MESSAGES = (
     "helplines_heading",
     "hours_unknown",
     "info_not_advice",
+    "hours_open_now",
+    "hours_opens_at",
+    "day_names",
 )
 
 #: Placeholders a message may use; anything else in braces is a mistake.
-ALLOWED_PLACEHOLDERS = {"bot_name", "region", "topic"}
+ALLOWED_PLACEHOLDERS = {"bot_name", "region", "topic", "time", "day"}
 
 MAX_RESOURCES_PER_MESSAGE = 3
 
@@ -76,6 +81,45 @@ def _check_url(value: Optional[str]) -> Optional[str]:
     return value
 
 
+#: Phone numbers are read as UK numbers.
+PHONE_REGION = "GB"
+#: Ofcom's numbers reserved for drama (01632 960000 to 960999): never a real line, so example
+#: packs may use them; `content check` warns so that none goes live by mistake.
+DRAMA_PREFIX = "+441632960"
+
+
+def normalise_phone(value: str) -> str:
+    """A UK phone number in E.164 form (+44...), or a short code (999, 116 123) as its digits.
+
+    Raises ValueError, in words a charity can act on, when the number is not a UK number that
+    can be dialled.
+    """
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"'{value}' is not a phone number ({error})") from error
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if phonenumbers.is_valid_number(number) or e164.startswith(DRAMA_PREFIX):
+        return e164
+    if shortnumberinfo.is_valid_short_number(number):
+        return phonenumbers.national_significant_number(number)
+    raise ValueError(f"'{value}' is not a valid UK phone number: check the digits (a full number has 10 or 11 digits)")
+
+
+def is_drama_number(value: Optional[str]) -> bool:
+    """Whether a number is in Ofcom's drama range, which no real service uses."""
+    try:
+        return value is not None and normalise_phone(value).startswith(DRAMA_PREFIX)
+    except ValueError:
+        return False
+
+
+def _check_phone(value: Optional[str]) -> Optional[str]:
+    if value is not None:
+        normalise_phone(value)
+    return value
+
+
 class Source(_Strict):
     """Where a fact comes from."""
 
@@ -92,6 +136,52 @@ class Sourced(_Strict):
     last_reviewed: dt.date
 
 
+class Day(str, Enum):
+    """Days of the week, in the short form used in `opening_hours`."""
+
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+    @property
+    def weekday(self) -> int:
+        """Monday is 0, as in `datetime.weekday()`."""
+        return list(Day).index(self)
+
+
+class OpeningPeriod(_Strict):
+    """Open from `open` to `close` (24-hour clock, UK time) on each of `days`.
+
+    A `close` at or before `open` means the next morning: 20:00 to 02:00 is open past midnight.
+    """
+
+    days: Annotated[list[Day], Field(min_length=1)]
+    open: dt.time
+    close: dt.time
+
+    @field_validator("open", "close", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: object) -> object:
+        if isinstance(value, int):  # YAML 1.1 reads an unquoted 10:00 as 600 (minutes, base 60)
+            return dt.time(value // 60 % 24, value % 60)
+        if isinstance(value, str):
+            match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+            if not match:
+                raise ValueError(f"'{value}' is not a time like 09:30 or 20:30 (24-hour clock)")
+            return dt.time(int(match.group(1)), int(match.group(2)))
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> OpeningPeriod:
+        if self.open == self.close:
+            raise ValueError("open and close are the same time; for a service open all day and night use open_24_7: true")
+        return self
+
+
 class Helpline(Sourced):
     """A service a survivor can contact."""
 
@@ -105,15 +195,20 @@ class Helpline(Sourced):
     #: Opening hours in words; None when not confirmed (the survivor is told to check the website).
     hours: Optional[str] = None
     open_24_7: bool = False
+    #: Confirmed opening times, UK time; shown as "Open now" or "Opens at ...". Leave out when unsure.
+    opening_hours: Optional[Annotated[list[OpeningPeriod], Field(min_length=1)]] = None
     for_whom: Annotated[str, Field(min_length=3)]
     regions: Annotated[list[Region], Field(min_length=1)]
 
     _web = field_validator("web", "chat")(_check_url)
+    _phones = field_validator("phone", "text_number")(_check_phone)
 
     @model_validator(mode="after")
     def _reachable(self) -> Helpline:
         if not (self.phone or self.text_number or self.email or self.web or self.chat):
             raise ValueError("a helpline needs a phone, text number, e-mail, web or chat contact")
+        if self.open_24_7 and self.opening_hours:
+            raise ValueError("give either open_24_7: true or opening_hours, not both")
         return self
 
 
@@ -234,6 +329,8 @@ class PackInfo(_Strict):
     locale: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
     bot_name: Annotated[str, Field(min_length=1, max_length=60)]
     regions: dict[Region, Annotated[str, Field(min_length=1)]]
+    #: The region used until the survivor says otherwise (a regional service sets its own); None asks.
+    default_region: Optional[Region] = None
     branding: Branding = Branding()
 
     @field_validator("regions")
@@ -272,6 +369,9 @@ class Messages(_Strict):
         missing = [key for key in REQUIRED_MESSAGES if key not in messages]
         if missing:
             raise ValueError(f"missing message(s): {', '.join(missing)}")
+        days = messages.get("day_names")
+        if days is not None and len([d for d in days.split(",") if d.strip()]) != 7:
+            raise ValueError("'day_names' needs the seven day names, Monday first, separated by commas")
         for key, text in messages.items():
             bad = set(re.findall(r"\{([^{}]*)\}", text)) - ALLOWED_PLACEHOLDERS
             if bad:
