@@ -198,7 +198,9 @@ class TelegramChannel:
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             update = Update.de_json(data, application.bot)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
+            # Not an update python-telegram-bot can read (a field of the wrong type, a date out of
+            # range, nesting too deep): refused, never a 500.
             return web.Response(status=400)
         await application.update_queue.put(update)
         return web.Response(status=200)

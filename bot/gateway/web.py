@@ -17,6 +17,7 @@ No cookie is ever set. Behaviour and headers are written down in docs/web-widget
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import html
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 API_PREFIX = "/api/"
 RATE_WINDOW_SECONDS = 60.0
+#: A request body must have arrived whole within this; a trickling body (a slowloris) gets a 408.
+BODY_TIMEOUT_SECONDS = 10.0
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
@@ -64,6 +67,16 @@ MSG_SLOW_DOWN = (
     "You're sending messages faster than I can answer. Please wait a minute, then try again. If you're in danger now, call 999."
 )
 MSG_ORIGIN = "This website isn't set up to use the assistant."
+MSG_TOO_SLOW = "That took too long to arrive, so it wasn't read. Please try sending it again."
+
+
+def safe_dumps(value: Any) -> str:
+    """JSON in which `<`, `>` and `&` are escapes: the same data, but no markup even in the raw bytes."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def json_response(data: Any, status: int = 200, headers: Optional[dict[str, str]] = None) -> web.Response:
+    return web.json_response(data, status=status, headers=headers, dumps=safe_dumps)
 
 
 class ApiError(Exception):
@@ -77,7 +90,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def response(self) -> web.Response:
-        return web.json_response({"error": self.code, "message": self.message}, status=self.status, headers=self.headers)
+        return json_response({"error": self.code, "message": self.message}, status=self.status, headers=self.headers)
 
 
 @dataclass
@@ -194,12 +207,14 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object, whatever its content type (sendBeacon sends text/plain)."""
     channel = request.app[WEB]
     try:
-        raw = await request.read()
+        raw = await asyncio.wait_for(request.read(), BODY_TIMEOUT_SECONDS)
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, "too_long", MSG_TOO_LONG.format(limit=channel.settings.web_max_message_chars)) from None
+    except asyncio.TimeoutError:
+        raise ApiError(408, "too_slow", MSG_TOO_SLOW, headers={"Connection": "close"}) from None
     try:
         data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: deeply nested arrays or objects
         raise ApiError(400, "bad_request", MSG_BAD_REQUEST) from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", MSG_BAD_REQUEST)
@@ -227,7 +242,7 @@ async def new_session(request: web.Request) -> web.StreamResponse:
         raise slow_down()
     session_id = secrets.token_urlsafe(32)
     channel.sessions.set(session_id, WebSession(sender=secrets.token_hex(16)))
-    return web.json_response({"session": session_id, **channel.config})
+    return json_response({"session": session_id, **channel.config})
 
 
 @api
@@ -251,7 +266,7 @@ async def message(request: web.Request) -> web.StreamResponse:
     session.used = True
     channel.sessions.touch(session_id)
     answer = await request.app[RASA].send(session.sender, text, channel="web")
-    return web.json_response({"replies": replies_json(answer.replies), "from_rasa": answer.from_rasa})
+    return json_response({"replies": replies_json(answer.replies), "from_rasa": answer.from_rasa})
 
 
 @api
@@ -264,7 +279,7 @@ async def forget(request: web.Request) -> web.StreamResponse:
     confirmed = True
     if session is not None and session.used:
         confirmed = await request.app[RASA].forget(session.sender)
-    return web.json_response({"forgotten": confirmed})
+    return json_response({"forgotten": confirmed})
 
 
 @api
