@@ -99,6 +99,12 @@ class Settings:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
     @property
+    def rest_webhooks(self) -> list[str]:
+        """Every Rasa replica's REST webhook: RASA_URLS (comma-separated base URLs), else the one server."""
+        urls = _list("RASA_URLS") or (self.rasa_url,)
+        return [f"{url.rstrip('/')}/webhooks/rest/webhook" for url in urls]
+
+    @property
     def action_server_url(self) -> str:
         return os.environ.get("ACTION_SERVER_URL", f"http://{self.host}:{self.action_port}/webhook")
 

@@ -113,3 +113,32 @@ def test_redacting_filter_rewrites_formatted_records() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "sender %s said %s", ("a3f9c2d1e4b5a6f7c8d9", "07700900123"), None)
     RedactingFilter().filter(record)
     assert "a3f9c2d1e4b5a6f7c8d9" not in record.getMessage() and "07700900123" not in record.getMessage()
+
+
+async def test_turns_go_round_robin_and_skip_a_replica_that_refuses(pack: ContentPack) -> None:
+    seen: list[str] = []
+
+    def replica(name: str) -> web.Application:
+        async def webhook(request: web.Request) -> web.Response:
+            seen.append(name)
+            return web.json_response([{"text": f"from {name}"}])
+
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", webhook)
+        return app
+
+    async with TestServer(replica("a")) as a, TestServer(replica("b")) as b:
+        dead = "http://127.0.0.1:9/webhooks/rest/webhook"
+        urls = [str(a.make_url("/webhooks/rest/webhook")), dead, str(b.make_url("/webhooks/rest/webhook"))]
+        client = RasaClient(urls, pack, timeout=2)
+        answers = [await client.send("s", "hi") for _ in range(4)]
+        await client.close()
+    assert all(answer.from_rasa for answer in answers)
+    assert set(seen) == {"a", "b"} and len(seen) == 4
+
+
+def test_rasa_urls_setting_lists_every_replica(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+
+    monkeypatch.setenv("RASA_URLS", "http://10.0.0.1:5005, http://10.0.0.2:5005/")
+    assert Settings().rest_webhooks == ["http://10.0.0.1:5005/webhooks/rest/webhook", "http://10.0.0.2:5005/webhooks/rest/webhook"]

@@ -38,7 +38,7 @@ def create_app(
     app = web.Application(client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[PACK] = pack
-    app[RASA] = rasa or RasaClient(settings.rest_webhook, pack, timeout=settings.rasa_timeout_seconds)
+    app[RASA] = rasa or RasaClient(settings.rest_webhooks, pack, timeout=settings.rasa_timeout_seconds)
     app.router.add_get("/healthz", healthz)
     for setup in channels if channels is not None else default_channels():
         setup(app)

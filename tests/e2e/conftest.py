@@ -35,6 +35,8 @@ class Stack:
     gateway_url: str
     log_path: Path
     process: subprocess.Popen[bytes]
+    #: The environment the supervisor was started with (ports, stores), for extra processes.
+    env: dict[str, str]
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
         response = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30)
@@ -57,9 +59,14 @@ class Conversation:
 
 
 @contextmanager
-def running_stack(log_dir: Path, **extra_env: str) -> Iterator[Stack]:
-    """Start the supervisor (action server, Rasa, gateway) on free ports; stop it with one SIGINT."""
+def running_stack(log_dir: Path, extra_rasa_ports: tuple[int, ...] = (), **extra_env: str) -> Iterator[Stack]:
+    """Start the supervisor (action server, Rasa, gateway) on free ports; stop it with one SIGINT.
+
+    `extra_rasa_ports`: replicas the test starts itself; the gateway spreads turns over all of them.
+    """
     rasa_port, action_port, gateway_port = free_port(), free_port(), free_port()
+    if extra_rasa_ports:
+        extra_env["RASA_URLS"] = ",".join(f"http://127.0.0.1:{port}" for port in (rasa_port, *extra_rasa_ports))
     env = dict(
         os.environ,
         RASA_PORT=str(rasa_port),
@@ -78,7 +85,7 @@ def running_stack(log_dir: Path, **extra_env: str) -> Iterator[Stack]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{gateway_port}", log_path, process)
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{gateway_port}", log_path, process, env)
     deadline = time.monotonic() + 330
     while "==> ready" not in stack.logs():
         if process.poll() is not None or time.monotonic() > deadline:
