@@ -141,4 +141,7 @@ def test_rasa_urls_setting_lists_every_replica(monkeypatch: pytest.MonkeyPatch) 
     from bot.settings import Settings
 
     monkeypatch.setenv("RASA_URLS", "http://10.0.0.1:5005, http://10.0.0.2:5005/")
-    assert Settings().rest_webhooks == ["http://10.0.0.1:5005/webhooks/rest/webhook", "http://10.0.0.2:5005/webhooks/rest/webhook"]
+    assert Settings().rest_webhooks == [
+        "http://10.0.0.1:5005/webhooks/rest/webhook",
+        "http://10.0.0.2:5005/webhooks/rest/webhook",
+    ]
