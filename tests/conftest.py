@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Optional
 
@@ -9,6 +10,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from bot.content.loader import ContentPack, load_pack
+from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PACK = ROOT / "data" / "content"
@@ -45,3 +47,12 @@ def make_tracker(
         active_loop={},
         latest_action_name="action_listen",
     )
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A fake Telegram Bot API server on loopback that records every call."""
+    fake = FakeBotApi(FAKE_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.close()

@@ -19,6 +19,9 @@ from typing import Any, Optional
 
 from aiohttp import web
 
+#: A token in the Bot API's format, for the fake server only (the log tests look for it).
+FAKE_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
 JSON = dict[str, Any]
 
 #: Fields python-telegram-bot sends as plain strings; everything else is JSON-encoded.

@@ -24,9 +24,9 @@ from bot.gateway.rasa_client import RasaClient
 from bot.gateway.telegram import TELEGRAM, TelegramChannel
 from bot.gateway.telegram_conversation import EXIT_BUTTON
 from bot.settings import Settings
-from tests.gateway.fake_bot_api import FakeBotApi, StubRasa
+from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi, StubRasa
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+TOKEN = FAKE_TOKEN
 CHAT = 987654321
 HMAC_KEY = "test-hmac-key"
 SECRET = "s3cret-Token_value"
@@ -39,14 +39,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
 from tests.gateway.fake_bot_api import FakeBotApi
-from tests.gateway.test_telegram_channel import TOKEN, gateway, settings_for
+from tests.gateway.test_telegram_channel import gateway, settings_for
 from tests.gateway.web_stub import GREETING, WebStubRasa
 from tests.reliability.conftest import Client
 
@@ -62,14 +62,6 @@ async def test_web_answers_with_crisis_content_and_carries_on(web_client: Client
     rasa.delay, rasa.down = 0.0, False
     body = await say(web_client, session, "hello again")
     assert body["from_rasa"] is True and body["replies"][0]["text"] == GREETING
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.mark.parametrize("fault", ["slow", "500"])

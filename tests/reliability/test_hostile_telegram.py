@@ -13,7 +13,7 @@ import pytest
 
 from bot.content.loader import ContentPack
 from tests.gateway.fake_bot_api import FakeBotApi, StubRasa
-from tests.gateway.test_telegram_channel import SECRET, TOKEN, gateway, keyboard, settings_for
+from tests.gateway.test_telegram_channel import SECRET, gateway, keyboard, settings_for
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK = {"telegram_webhook_url": "https://bot.example.org/telegram/webhook", "telegram_webhook_secret": SECRET}
@@ -24,14 +24,6 @@ ALLOWED_TAG = re.compile(r'^<(/?b|/?i|/a|a href="https?://[^"<>]*")>$')
 def echo(sender: str, message: str) -> list[dict[str, Any]]:
     """A Rasa that quotes the user back (the real one never does): the worst case for injection."""
     return [{"recipient_id": sender, "text": f"You said: {message}"}]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    fake = FakeBotApi(TOKEN)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture
