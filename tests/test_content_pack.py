@@ -210,3 +210,15 @@ def test_command_for_an_unknown_intent_is_refused(tmp_path: Path) -> None:
     root = copy_pack(tmp_path)
     edit_yaml(root / "en" / "commands.yml", lambda d: d.update(teleport=["/beam"]))
     assert any(p.startswith("commands.yml: teleport") and "not an intent in domain.yml" in p for p in problems_for(root))
+
+
+def test_a_source_is_a_public_page_or_a_project_document(tmp_path: Path) -> None:
+    root = copy_pack(tmp_path)
+    edit_yaml(root / "en" / "topics" / "privacy.yml", lambda d: d["variants"]["all"]["sources"][0].update(doc="docs/nowhere.md"))
+    assert any("doc 'docs/nowhere.md' is not a file of this project" in p for p in problems_for(root))
+
+
+def test_a_source_without_url_or_doc_is_refused(tmp_path: Path) -> None:
+    root = copy_pack(tmp_path)
+    edit_yaml(root / "en" / "topics" / "privacy.yml", lambda d: d["variants"]["all"]["sources"][0].pop("doc"))
+    assert any("give exactly one of url" in p for p in problems_for(root))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import phonenumbers
@@ -55,6 +56,7 @@ ALLOWED_PLACEHOLDERS = {"bot_name", "region", "topic", "time", "day"}
 MAX_RESOURCES_PER_MESSAGE = 3
 
 _ID = r"^[a-z][a-z0-9_]*$"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/[^\s]*)?$")
 
 
@@ -121,12 +123,25 @@ def _check_phone(value: Optional[str]) -> Optional[str]:
 
 
 class Source(_Strict):
-    """Where a fact comes from."""
+    """Where a fact comes from: a public page (`url`), or a document of this project (`doc`).
 
-    url: str
+    `doc` is for facts about the assistant itself (what it keeps), which only its own
+    documentation can source; the path is relative to the project folder.
+    """
+
+    url: Optional[str] = None
+    doc: Optional[str] = None
     title: Annotated[str, Field(min_length=3)]
 
     _url = field_validator("url")(_check_url)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Source:
+        if (self.url is None) == (self.doc is None):
+            raise ValueError("give exactly one of url (a public page) or doc (a file of this project, e.g. docs/privacy.md)")
+        if self.doc is not None and not (PROJECT_ROOT / self.doc).is_file():
+            raise ValueError(f"doc '{self.doc}' is not a file of this project")
+        return self
 
 
 class Sourced(_Strict):
