@@ -9,7 +9,8 @@ Rasa's default config), then measures:
     the custom-action round trip alone (the action server's /webhook);
 (b) throughput and latency with 1, 10, 20, 50 and 100 conversations at once for 30 s per stack,
     in three 10 s windows alternating between the stacks (throughput = answers / time from the
-    first request to the last answer); (c) resident memory (VmRSS of each process tree; peak sampled under load);
+    first request to the last answer);
+(c) resident memory (VmRSS summed over each process tree; the peak sampled under load);
 (f) the Rasa server's memory over 10,000 three-turn conversations on a fresh stack of ours with
     TRACKER_TTL_SECONDS=20, sampled every 1,000 conversations and once more after a further TTL.
 
@@ -17,8 +18,8 @@ Then it prints figure | ours | stock | ratio | target | met? and writes everythi
 Every process is on 127.0.0.1 with free ports, and is stopped at the end (also on Ctrl-C/SIGTERM).
 
 --quick reuses models/model-<fingerprint>.tar.gz (`python -m bot.model` builds it if missing),
-measures 1, 20 and 100 conversations for 3 s each and soaks 60 conversations on the same stack
-with a 3 s TTL: with --skip-stock it finishes in well under a minute on an idle 2-core machine.
+measures 1, 20 and 100 conversations for 3 s each and soaks 40 conversations on the same stack
+with a 3 s TTL: with --skip-stock it takes about 45 s on an idle 2-core machine.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class Plan:
 
 
 FULL = Plan(200, 300, (1, 10, 20, 50, 100), 30, 10_000, 1000, 10, 20, 3600, level_rounds=3, soak_on_main_stack=False)
-QUICK = Plan(20, 30, (1, 20, 100), 3, 60, 10, 10, 3, 60, level_rounds=1, soak_on_main_stack=True)
+QUICK = Plan(20, 30, (1, 20, 100), 3, 40, 8, 10, 3, 60, level_rounds=1, soak_on_main_stack=True)
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
@@ -93,7 +94,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "bench.json", help="where to write JSON")
     parser.add_argument("--model", type=Path, help="serve this model of ours instead of training one (no training figure)")
     parser.add_argument("--stock-model", type=Path, help="serve this stock model instead of training one (no training figure)")
-    parser.add_argument("--conversations", type=int, help="conversations in the memory soak (default 10000; quick 60)")
+    parser.add_argument("--conversations", type=int, help="conversations in the memory soak (default 10000; quick 40)")
     parser.add_argument("--level-seconds", type=float, help="seconds per concurrency level and stack (default 30; quick 3)")
     parser.add_argument("--keep-work", action="store_true", help="keep the temporary folder (models, logs)")
     return parser.parse_args(argv)
