@@ -1,7 +1,8 @@
-"""Start the Rasa CLI with our two patches installed first: `python -m bot.rasa_plugins.serve run ...`.
+"""Start the Rasa CLI with our patches installed first: `python -m bot.rasa_plugins.serve run ...`.
 
 Used by the supervisor instead of the bare `rasa` command, so that
-- whatever Rasa, Sanic or TensorFlow log (at any level) passes through the redacting filter, and
+- whatever Rasa, Sanic or TensorFlow log (at any level) passes through the redacting filter,
+- tracebacks in Rasa's JSON logs leave out every frame's local variables (`quiet_tracebacks`), and
 - action server responses are checked against a schema compiled once (`action_response`), which
   takes about two thirds of the CPU off every message (docs/benchmarks.md).
 """
@@ -15,6 +16,9 @@ from bot.rasa_plugins.log_redaction import install_everywhere
 
 def main() -> None:
     install_everywhere()
+    from bot.rasa_plugins import quiet_tracebacks
+
+    quiet_tracebacks.install()
     if sys.argv[1:2] in (["run"], ["shell"]):  # only a server calls the action server
         from bot.rasa_plugins import action_response
 
