@@ -60,28 +60,51 @@ def postgres(user: str = "tests") -> Iterator[int]:
         shutil.rmtree(data, ignore_errors=True)
 
 
-@contextmanager
-def redis() -> Iterator[int]:
-    """A redis-server on 127.0.0.1 with no persistence; yields its port."""
-    if not shutil.which("redis-server"):
-        raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="redistest-")
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
+class RedisServer:
+    """A redis-server on 127.0.0.1 with no persistence, which a test may stop and start again (same port)."""
+
+    def __init__(self) -> None:
+        if not shutil.which("redis-server"):
+            raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
+        self.port = free_port()
+        self.workdir = tempfile.mkdtemp(prefix="redistest-")
+        self.process: Optional[subprocess.Popen[bytes]] = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen([*command, "--dir", self.workdir], stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:
             with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if time.monotonic() > deadline:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.05)
-        yield port
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    """A started RedisServer, removed afterwards."""
+    server = RedisServer()
+    try:
+        server.start()
+        yield server
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.remove()
+
+
+@contextmanager
+def redis() -> Iterator[int]:
+    """A redis-server on 127.0.0.1 with no persistence; yields its port."""
+    with redis_server() as server:
+        yield server.port

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -56,6 +57,27 @@ class Conversation:
 
     def say(self, message: str) -> list[dict[str, Any]]:
         return self.stack.say(self.sender, message)
+
+
+class WebChat:
+    """One widget conversation through the gateway's JSON API."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.http = httpx.Client(base_url=stack.gateway_url, timeout=30)
+        response = self.http.post("/api/session")
+        response.raise_for_status()
+        self.session = response.json()["session"]
+
+    def say(self, text: str) -> tuple[int, dict[str, Any]]:
+        # json.dumps escapes lone surrogates as JavaScript's JSON.stringify does; httpx's json= cannot encode them.
+        body = json.dumps({"session": self.session, "text": text})
+        response = self.http.post("/api/message", content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code < 500, response.status_code
+        return response.status_code, dict(response.json())
+
+
+def text_of(body: dict[str, Any]) -> str:
+    return "\n".join(reply["text"] for reply in body.get("replies", []))
 
 
 @contextmanager
