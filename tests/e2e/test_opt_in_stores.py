@@ -9,10 +9,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests import servers
-from tests.e2e.conftest import TEST_TTL_SECONDS, running_stack
+from tests.e2e.conftest import TEST_TTL_SECONDS, WebChat, running_stack, text_of
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("redis-server"), reason="redis-server not installed (scripts/install-test-deps.sh)"
@@ -69,3 +70,37 @@ def test_sql_store_purges_and_stop_deletes(tmp_path: Path) -> None:
         time.sleep(TEST_TTL_SECONDS + 1)
         stack.say(secrets.token_hex(8), "hello")  # any turn runs the purge
         assert other not in senders()
+
+
+def test_redis_down_answers_with_crisis_content_then_recovers(tmp_path: Path) -> None:
+    """Redis stopped mid-conversation: the crisis content at once, no restarts, normal answers once it is back."""
+    with (
+        servers.redis_server() as redis,
+        running_stack(
+            tmp_path, TRACKER_STORE="redis", REDIS_HOST="127.0.0.1", REDIS_PORT=str(redis.port), RASA_TIMEOUT_SECONDS="5"
+        ) as stack,
+    ):
+        chat = WebChat(stack)
+        status, body = chat.say("hello")
+        assert status == 200 and body["from_rasa"] is True
+
+        redis.stop()
+        for text in ("how do i report a police officer for rape", "he's outside my door"):
+            started = time.monotonic()
+            status, body = chat.say(text)
+            assert time.monotonic() - started < 8, "the survivor waited for Redis"
+            assert status == 200 and body["from_rasa"] is False, body
+            assert "999" in text_of(body) and "116 123" in text_of(body), body
+
+        redis.start()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = WebChat(stack).say("hello")
+            except httpx.HTTPError:
+                status, body = 0, {}
+            if status == 200 and body.get("from_rasa"):
+                break
+            assert time.monotonic() < deadline, f"no normal answer 30 s after Redis came back:\n{stack.logs()[-3000:]}"
+            time.sleep(1)
+        assert "exited" not in stack.logs(), "a process died because Redis was down"
