@@ -126,13 +126,21 @@ class ConversationState:
     before_crisis_topic: Optional[str]
 
     @classmethod
-    def from_tracker(cls, tracker: Tracker, default_region: Optional[Region] = None) -> ConversationState:
-        """The state from the slots; a pack's `default_region` applies until the survivor says otherwise."""
+    def from_tracker(
+        cls, tracker: Tracker, default_region: Optional[Region] = None, enabled: Optional[tuple[Region, ...]] = None
+    ) -> ConversationState:
+        """The state from the slots; a pack's `default_region` applies until the survivor says otherwise.
+
+        A region the pack does not enable (`enabled`) counts as not said: its answers are not in the
+        pack, and another region's are never given as its own.
+        """
         region_slot = tracker.get_slot("region")
+        region = parse_region(region_slot)
+        not_covered = region is not None and enabled is not None and region not in enabled
         return cls(
             intent=(tracker.latest_message or {}).get("intent", {}).get("name"),
-            region=parse_region(region_slot) or (default_region if region_slot is None else None),
-            region_not_said=region_slot == NOT_SAID,
+            region=None if not_covered else region or (default_region if region_slot is None else None),
+            region_not_said=region_slot == NOT_SAID or not_covered,
             region_asked=bool(tracker.get_slot("region_asked")),
             introduced=bool(tracker.get_slot("introduced")),
             last_topic=tracker.get_slot("last_topic"),
@@ -193,7 +201,7 @@ class SupportAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         pack = get_pack()
-        state = ConversationState.from_tracker(tracker, pack.info.default_region)
+        state = ConversationState.from_tracker(tracker, pack.default_region, pack.enabled_regions)
         try:
             response = self.respond(pack, state, tracker)
         except Exception as error:

@@ -45,7 +45,7 @@ class ActionAffirm(SupportAction):
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         topic = state.topic(pack, state.last_topic)
-        if has_more(topic, state) and state.region_settled:
+        if has_more(pack, topic, state) and state.region_settled:
             return ActionTellMeMore().respond(pack, state, tracker)
         return Response([menu_reply(pack, pack.message("affirm_no_context"))], [])
 

@@ -40,6 +40,6 @@ class ActionSafeNow(SupportAction):
             return Response([menu_reply(pack, pack.message("safe_now_no_context"))], [SlotSet("before_crisis_topic", None)])
         text = pack.message("safe_now") + f"\n\n**{topic.title}**"
         return Response(
-            [Reply(text, navigation_buttons(pack, has_more(topic, state)))],
+            [Reply(text, navigation_buttons(pack, has_more(pack, topic, state)))],
             [SlotSet("last_topic", topic.id), SlotSet("before_crisis_topic", None)],
         )

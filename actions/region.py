@@ -8,21 +8,29 @@ from rasa_sdk.events import SlotSet
 from actions.base import ConversationState, Response, SupportAction
 from actions.topics import explain_topic
 from bot.content.loader import ContentPack
-from bot.content.render import NOT_SAID, Reply, menu_reply
+from bot.content.render import NOT_SAID, Reply, menu_reply, parse_region
 
 
 class ActionSetRegion(SupportAction):
-    """Confirms the region (or the choice not to say) and shows the topic that was waiting for it."""
+    """Confirms the region (or the choice not to say) and shows the topic that was waiting for it.
+
+    A region the pack does not enable (pack.yml `enabled_regions`) is said so, then treated as not
+    said: the enabled regions' answers, each labelled with its region.
+    """
 
     action_name = "action_set_region"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         events = [SlotSet("region_asked", True)]
+        named = parse_region(tracker.get_slot("region"))
         if state.region is not None:
             confirmation = Reply(pack.message("region_set", region=pack.region_name(state.region)))
         else:
-            # Declined, or the region was not understood: never guess one.
-            confirmation = Reply(pack.message("region_not_said"))
+            # Declined, not covered, or the region was not understood: never guess one.
+            if named is not None and named not in pack.enabled_regions:
+                confirmation = Reply(pack.message("region_not_covered", region=pack.region_name(named)))
+            else:
+                confirmation = Reply(pack.message("region_not_said"))
             events.append(SlotSet("region", NOT_SAID))
             state = ConversationState(**{**state.__dict__, "region_not_said": True})
         topic = state.topic(pack, state.pending_topic)

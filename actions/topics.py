@@ -33,8 +33,8 @@ def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, pre
     )
 
 
-def has_more(topic: Optional[Topic], state: ConversationState) -> bool:
-    return topic is not None and state.more_page + 1 < page_count(topic, state.region)
+def has_more(pack: ContentPack, topic: Optional[Topic], state: ConversationState) -> bool:
+    return topic is not None and state.more_page + 1 < page_count(topic, state.region, pack.enabled_regions)
 
 
 class ActionExplainTopic(SupportAction):

@@ -33,7 +33,7 @@ def content_check(content: Optional[str], locale: Optional[str], base: Optional[
     for finding in findings:
         print(finding, file=sys.stderr if finding.severity == "error" else sys.stdout)
     errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
+    warnings = sum(1 for f in findings if f.severity == "warning")
     status = "FAILED" if errors else "ok"
     overlay = f" + overlay {pack.overlay}" if pack.overlay else ""
     print(
@@ -56,8 +56,13 @@ def content_preview(
     if topic is None:
         print(f"error: no topic '{topic_id}'; topics: {', '.join(sorted(pack.topics))}", file=sys.stderr)
         return 1
+    chosen = parse_region(region) or pack.default_region
+    if chosen is not None and chosen not in pack.enabled_regions:
+        enabled = ", ".join(r.value for r in pack.enabled_regions)
+        print(f"error: {chosen.value} is not enabled in this pack (enabled_regions: {enabled})", file=sys.stderr)
+        return 1
     page = 0
-    while replies := topic_page(pack, topic, parse_region(region), page):
+    while replies := topic_page(pack, topic, chosen, page):
         _print_replies(replies)
         page += 1
     return 0
@@ -87,7 +92,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         sub = content.add_parser(name, help=help_text)
         sub.add_argument("--content", help="your overlay pack folder, applied on top of the default pack (default: CONTENT_DIR)")
         sub.add_argument("--base", help="the default pack folder underneath (default: data/content)")
-        sub.add_argument("--locale", help="locale subfolder (default: BOT_LOCALE or en)")
+        sub.add_argument("--locale", help="language folder, such as en or cy (default: BOT_LOCALE, else en)")
         if name == "preview":
             sub.add_argument("topic")
             sub.add_argument("--region", choices=["england_wales", "scotland", "northern_ireland"])

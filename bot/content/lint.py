@@ -2,40 +2,43 @@
 
 Rule 5 of the conversation rules (docs/conversation.md): no "why didn't you", "you should have",
 "alleged" in the assistant's own voice, "just", "calm down", "at least". We also refuse orders
-("you must", "you need to", "you should"): options, not instructions.
+("you must", "you need to", "you should"): options, not instructions. The phrases are the
+locale's own (`lint.yml` in the pack), so each language brings its list; the reading-level
+formula (Flesch-Kincaid) is for English, so other languages skip it with a note.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Optional
 
 from bot.content.loader import ContentPack
-from bot.content.schema import Sourced, is_drama_number, normalise_phone
+from bot.content.schema import CHANNEL_TEXTS, Plural, Sourced, is_drama_number, normalise_phone
 
-BANNED_PHRASES = (
-    "why didn't you",
-    "why did you",
-    "you should have",
-    "alleged",
-    "allegedly",
-    "just",
-    "calm down",
-    "at least",
-    "you must",
-    "you need to",
-    "you should",
-    "you ought to",
-    "overreacting",
-    "it wasn't that bad",
-)
-_BANNED = [
-    (phrase, re.compile(r"(?<![\w'])" + re.escape(phrase).replace("'", "['\u2019]") + r"(?![\w'])", re.IGNORECASE))
-    for phrase in BANNED_PHRASES
-]
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A phrase as whole words, any capitals, with ' matching a curly apostrophe too."""
+    return re.compile(r"(?<![\w'])" + re.escape(phrase).replace("'", "['\u2019]") + r"(?![\w'])", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8)
+def _phrase_patterns(
+    banned: tuple[str, ...], allowed: tuple[str, ...]
+) -> tuple[list[tuple[str, re.Pattern[str]]], list[re.Pattern[str]]]:
+    return [(phrase, _phrase_pattern(phrase)) for phrase in banned], [_phrase_pattern(phrase) for phrase in allowed]
+
+
+def banned_phrases_in(pack: ContentPack, text: str) -> list[str]:
+    """The pack's banned phrases (lint.yml) that `text` uses, outside its allowed phrases."""
+    banned, allowed = _phrase_patterns(tuple(pack.lint_rules.banned_phrases), tuple(pack.lint_rules.allowed_phrases))
+    for pattern in allowed:
+        text = pattern.sub(lambda match: " " * len(match.group(0)), text)
+    return [phrase for phrase, pattern in banned if pattern.search(text)]
+
 
 STALE_AFTER = dt.timedelta(days=183)
 
@@ -43,13 +46,15 @@ STALE_AFTER = dt.timedelta(days=183)
 MAX_READING_GRADE = 9.0
 #: Shorter pages are skipped: the formula means little for a sentence or two.
 MIN_WORDS_FOR_READING_LEVEL = 30
+#: The reading-level formula is for English; packs in other languages skip it (with a note).
+READING_LEVEL_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
 class Finding:
     """One lint result. Errors fail `content check`; warnings are printed."""
 
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning", or "note" (something not checked, and why)
     file: str
     entry: str
     field: str
@@ -57,7 +62,9 @@ class Finding:
 
     def __str__(self) -> str:
         where = " > ".join(part for part in (self.entry, self.field) if part)
-        return f"{self.severity}: {self.file}: {where}: {self.message}"
+        return (
+            f"{self.severity}: {self.file}: {where}: {self.message}" if where else f"{self.severity}: {self.file}: {self.message}"
+        )
 
 
 def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
@@ -77,6 +84,15 @@ def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
                 yield file, topic.id, f"variants.{key}.pages.{number}.text", page.text
     for helpline in pack.helplines.values():
         yield _helpline_file(pack, helpline.id), helpline.id, "for_whom", helpline.for_whom
+    for group, specs in CHANNEL_TEXTS.items():
+        for key in specs:
+            file = pack.file_for(f"channel:{group}.{key}", "channels.yml")
+            value = pack.channels.get(group, key)
+            if isinstance(value, Plural):
+                yield file, group, f"{key}.one", value.one
+                yield file, group, f"{key}.other", value.other
+            else:
+                yield file, group, key, value
 
 
 def _helpline_file(pack: ContentPack, helpline_id: str) -> str:
@@ -143,8 +159,62 @@ def reading_grade(text: str) -> tuple[float, int]:
 
 def _page_texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
     for file, entry, fld, text in texts(pack):
-        if ".pages." in fld or file.endswith("messages.yml") or fld == "text":
+        if ".pages." in fld or file.endswith(("messages.yml", "channels.yml")) or fld == "text":
             yield file, entry, fld, text
+
+
+def reads_english(pack: ContentPack) -> bool:
+    """Whether the pack's language is English, the only one the reading-level formula fits."""
+    return pack.locale.split("-")[0].lower() == READING_LEVEL_LANGUAGE
+
+
+def lint_reading_level(pack: ContentPack) -> list[Finding]:
+    """Pages above school grade 9 (warnings); in a language other than English, one note that it was not checked."""
+    if not reads_english(pack):
+        return [
+            Finding(
+                "note",
+                pack.locale,
+                "",
+                "",
+                "reading level not checked: the grade formula (Flesch-Kincaid) only fits English. "
+                "Ask a fluent reader to check that pages use short sentences and everyday words.",
+            )
+        ]
+    findings: list[Finding] = []
+    for file, entry, fld, text in _page_texts(pack):
+        grade, words = reading_grade(text)
+        if words >= MIN_WORDS_FOR_READING_LEVEL and grade > MAX_READING_GRADE:
+            findings.append(
+                Finding(
+                    "warning",
+                    file,
+                    entry,
+                    fld,
+                    f"reads at school grade {grade:.1f} (aim for {MAX_READING_GRADE:.0f} or below): try shorter sentences and plainer words",
+                )
+            )
+    return findings
+
+
+def lint_regions(pack: ContentPack) -> list[Finding]:
+    """Messages that name a region the pack does not enable (pack.yml enabled_regions), such as the region question."""
+    others = [r for r in pack.info.regions if r not in pack.enabled_regions]
+    findings: list[Finding] = []
+    for key, text in pack.messages.items():
+        for region in others:
+            name = pack.region_name(region)
+            if re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text, re.IGNORECASE):
+                findings.append(
+                    Finding(
+                        "warning",
+                        pack.file_for(f"message:{key}", "messages.yml"),
+                        key,
+                        "",
+                        f"names {name}, which this pack does not enable (pack.yml enabled_regions): reword it in your messages.yml",
+                    )
+                )
+    return findings
 
 
 def lint_phones(pack: ContentPack) -> list[Finding]:
@@ -179,11 +249,10 @@ def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Findin
     today = today or dt.date.today()
     findings: list[Finding] = []
     for file, entry, fld, text in texts(pack):
-        for phrase, pattern in _BANNED:
-            if pattern.search(text):
-                findings.append(
-                    Finding("error", file, entry, fld, f'uses "{phrase}", which can read as blaming, minimising or an order')
-                )
+        for phrase in banned_phrases_in(pack, text):
+            findings.append(
+                Finding("error", file, entry, fld, f'uses "{phrase}", which can read as blaming, minimising or an order')
+            )
     used = referenced_helplines(pack)
     for helpline_id in pack.helplines:
         if helpline_id not in used:
@@ -196,18 +265,8 @@ def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Findin
                     "is never shown: add its id to a topic page's helplines or to signpost in menu.yml",
                 )
             )
-    for file, entry, fld, text in _page_texts(pack):
-        grade, words = reading_grade(text)
-        if words >= MIN_WORDS_FOR_READING_LEVEL and grade > MAX_READING_GRADE:
-            findings.append(
-                Finding(
-                    "warning",
-                    file,
-                    entry,
-                    fld,
-                    f"reads at school grade {grade:.1f} (aim for {MAX_READING_GRADE:.0f} or below): try shorter sentences and plainer words",
-                )
-            )
+    findings.extend(lint_reading_level(pack))
+    findings.extend(lint_regions(pack))
     findings.extend(lint_phones(pack))
     for file, entry, fld, item in _sourced(pack):
         if item.last_reviewed > today:

@@ -13,14 +13,20 @@ from pydantic import BaseModel, ValidationError
 
 from bot.content.schema import (
     ALL_REGIONS,
+    CHANNEL_TEXTS,
+    ENABLED_REGIONS,
     VARIANT_ALL,
+    ChannelTexts,
     Crisis,
     Helpline,
+    LintRules,
     Menu,
     Messages,
     PackInfo,
+    Plural,
     Region,
     Topic,
+    check_channel_text,
 )
 from bot.rasa_plugins.command_map import CommandMap
 from bot.rasa_plugins.crisis_matcher import CrisisMatcher
@@ -67,6 +73,10 @@ class ContentPack:
     menu: Menu
     crisis: Crisis
     crisis_matcher: CrisisMatcher
+    #: channels.yml: what the web widget and Telegram say about themselves.
+    channels: ChannelTexts
+    #: lint.yml: this locale's banned and allowed phrases.
+    lint_rules: LintRules
     topics_by_intent: dict[str, Topic] = field(default_factory=dict)
     #: The overlay pack's locale folder, when one is in use.
     overlay: Optional[Path] = None
@@ -85,6 +95,35 @@ class ContentPack:
 
     def region_name(self, region: Region) -> str:
         return self.info.regions[region]
+
+    @property
+    def locale(self) -> str:
+        """The pack's language, such as `en` or `cy` (pack.yml `locale`, the same as its folder)."""
+        return self.info.locale
+
+    @property
+    def enabled_regions(self) -> tuple[Region, ...]:
+        """The regions this pack answers for, in the usual order (pack.yml `enabled_regions`)."""
+        return self.info.active_regions
+
+    @property
+    def default_region(self) -> Optional[Region]:
+        """The region used until the survivor says otherwise: pack.yml's, or the only enabled region."""
+        if self.info.default_region is not None:
+            return self.info.default_region
+        return self.enabled_regions[0] if len(self.enabled_regions) == 1 else None
+
+    def channel_text(self, group: str, key: str, count: Optional[int] = None, **values: str) -> str:
+        """A channels.yml text with its placeholders filled; a text with a number takes its form for `count`."""
+        text = self.channels.get(group, key)
+        if isinstance(text, Plural):
+            if count is None:
+                raise ValueError(f"channel text {group}.{key} needs a count")
+            text = text.choose(count)
+        filled = {"bot_name": self.info.bot_name, **values}
+        if count is not None:
+            filled["count"] = str(count)
+        return text.format_map(_Placeholders(filled))
 
 
 class _Placeholders(dict[str, str]):
@@ -106,7 +145,13 @@ def _read_yaml(path: Path, problems: list[Problem], label: str, required: bool =
 
 
 def _validate(
-    model: type[M], data: Any, file: str, entry: str, problems: list[Problem], overlay: Optional[tuple[str, Any]] = None
+    model: type[M],
+    data: Any,
+    file: str,
+    entry: str,
+    problems: list[Problem],
+    overlay: Optional[tuple[str, Any]] = None,
+    context: Optional[dict[str, Any]] = None,
 ) -> Optional[M]:
     """Validate `data`; a problem at a place the overlay set is named in the overlay's file."""
     if data is None and any(p.file == file for p in problems):
@@ -115,7 +160,7 @@ def _validate(
         problems.append(Problem(file, entry, "", "expected a mapping of fields"))
         return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         for item in error.errors():
             loc = [str(part) for part in item["loc"]]
@@ -163,7 +208,7 @@ class _Layer:
         return f"{self.label}/{rel}" if self.label else rel
 
 
-_SINGLE_FILES = ("pack.yml", "messages.yml", "menu.yml", "crisis.yml", "helplines.yml")
+_SINGLE_FILES = ("pack.yml", "messages.yml", "channels.yml", "menu.yml", "crisis.yml", "helplines.yml")
 
 
 def _read_layer(root: Path, label: str, required: bool, problems: list[Problem]) -> _Layer:
@@ -315,7 +360,9 @@ def load_pack(
     problems: list[Problem] = []
     if not root.is_dir():
         raise ContentPackError([Problem(str(root), "", "", "folder not found")])
-    base = _read_layer(root, "", True, problems)
+    # Problems in the default language's pack name bare files; in any other, the locale folder too.
+    base = _read_layer(root, "" if locale == DEFAULT_LOCALE else locale, True, problems)
+    english = _english_reference(base_dir, locale)
     over: Optional[_Layer] = None
     if over_dir is not None:
         over_root = over_dir / locale
@@ -337,6 +384,14 @@ def load_pack(
 
     data, file, touched = single("pack.yml")
     info = _validate(PackInfo, data, file, "", problems, touched)
+    if info is not None and info.locale != locale:
+        where = touched[0] if touched and "locale" in touched[1] else file
+        problems.append(
+            Problem(where, "", "locale", f"is '{info.locale}' but the pack's folder is '{locale}': the two must be the same")
+        )
+    #: Topics and signposts need content only for the regions the pack enables.
+    regions = info.active_regions if info is not None else ALL_REGIONS
+    context = {ENABLED_REGIONS: regions}
 
     data, file, touched = single("messages.yml")
     if touched and isinstance(data, dict) and isinstance(base.files.get("messages.yml"), dict):
@@ -354,7 +409,26 @@ def load_pack(
                         "is not a message the assistant uses: check the spelling against data/content/en/messages.yml",
                     )
                 )
+    if english is not None and isinstance(data, dict) and isinstance(data.get("messages"), dict):
+        theirs = english.get("messages.yml", {}).get("messages")
+        missing = [key for key in theirs if key not in data["messages"]] if isinstance(theirs, dict) else []
+        for key in missing:
+            problems.append(
+                Problem(
+                    file, str(key), "", f"is in the English pack ({DEFAULT_LOCALE}/messages.yml) but missing here: translate it"
+                )
+            )
+        if missing:  # already reported: the model need not report the same gap again
+            data = {**data, "messages": {**{k: theirs[k] for k in missing}, **data["messages"]}}
     messages = _validate(Messages, data, file, "", problems, touched)
+
+    data, file, touched = single("channels.yml")
+    channel_problems = _channel_problems(data, file, touched, locale)
+    problems.extend(channel_problems)
+    channels = None if channel_problems else _validate(ChannelTexts, data, file, "", problems, touched)
+
+    raw_lint, lint_label = _read_patterns([base, *([over] if over else [])], "lint.yml", problems)
+    lint_rules = _validate(LintRules, raw_lint or None, lint_label, "", problems)
 
     raw_helplines, hidden_helplines = _merge_helplines(base, over, problems)
     helplines: dict[str, Helpline] = {}
@@ -367,6 +441,16 @@ def load_pack(
             helpline_files[helpline.id] = file
 
     topic_data: dict[str, tuple[Any, str]] = {stem: (raw, base.name(f"topics/{stem}.yml")) for stem, raw in base.topics.items()}
+    for stem in sorted(english.get("topics", {}) if english is not None else ()):
+        if stem not in base.topics:
+            problems.append(
+                Problem(
+                    base.name(f"topics/{stem}.yml"),
+                    stem,
+                    "",
+                    f"is in the English pack ({DEFAULT_LOCALE}/topics/{stem}.yml) but missing here: translate it",
+                )
+            )
     hidden_topics: set[str] = set()
     for stem, raw in (over.topics if over else {}).items():
         file = over.name(f"topics/{stem}.yml") if over else stem
@@ -389,7 +473,7 @@ def load_pack(
     for stem, (raw, file) in sorted(topic_data.items()):
         if stem in hidden_topics:
             continue
-        topic = _validate(Topic, _drop_hidden_helplines(raw, hidden_helplines), file, stem, problems)
+        topic = _validate(Topic, _drop_hidden_helplines(raw, hidden_helplines), file, stem, problems, context=context)
         if topic is None:
             invalid_topics.add(stem)
             continue
@@ -409,7 +493,7 @@ def load_pack(
                 k: [h for h in v if h not in hidden_helplines] if isinstance(v, list) else v for k, v in data["signpost"].items()
             }
             data = {**data, "signpost": signpost}
-    menu = _validate(Menu, data, file, "", problems, touched)
+    menu = _validate(Menu, data, file, "", problems, touched, context)
     menu_file = touched[0] if touched else file
 
     data, file, touched = single("crisis.yml")
@@ -446,10 +530,19 @@ def load_pack(
 
     problems.extend(
         _cross_references(
-            helplines, topics, topic_files, menu, crisis, invalid_topics, menu_file, crisis_file, frozenset(hidden_helplines)
+            helplines,
+            topics,
+            topic_files,
+            menu,
+            crisis,
+            invalid_topics,
+            menu_file,
+            crisis_file,
+            frozenset(hidden_helplines),
+            regions,
         )
     )
-    if problems or not (info and messages and menu and crisis and matcher):
+    if problems or not (info and messages and channels and lint_rules and menu and crisis and matcher):
         raise ContentPackError(problems or [Problem(str(root), "", "", "incomplete pack")])
 
     by_intent: dict[str, Topic] = {}
@@ -471,6 +564,12 @@ def load_pack(
     for key in messages.messages:
         changed = isinstance(overlay_messages, dict) and key in (overlay_messages.get("messages") or {})
         files[f"message:{key}"] = over.name("messages.yml") if over and changed else base.name("messages.yml")
+    overlay_channels = over.files.get("channels.yml") if over else None
+    for group, specs in CHANNEL_TEXTS.items():
+        for key in specs:
+            set_there = isinstance(overlay_channels, dict) and key in (overlay_channels.get(group) or {})
+            files[f"channel:{group}.{key}"] = over.name("channels.yml") if over and set_there else base.name("channels.yml")
+    files["lint"] = lint_label
     return ContentPack(
         root,
         info,
@@ -480,11 +579,66 @@ def load_pack(
         menu,
         crisis,
         matcher,
+        channels,
+        lint_rules,
         by_intent,
         overlay=over.root if over else None,
         files=files,
         watched=tuple(pack_files(base_dir, over_dir, locale)),
     )
+
+
+def _english_reference(base_dir: Path, locale: str) -> Optional[dict[str, Any]]:
+    """The default language's messages, channel texts and topic ids, to compare another locale with.
+
+    None for the default language itself, or when the folder has no default-language pack.
+    """
+    root = base_dir / DEFAULT_LOCALE
+    if locale == DEFAULT_LOCALE or not root.is_dir():
+        return None
+    ignored: list[Problem] = []  # the English pack's own problems are not this pack's
+    found: dict[str, Any] = {"topics": {path.stem: None for path in (root / "topics").glob("*.yml")}}
+    for name in ("messages.yml", "channels.yml"):
+        data = _read_yaml(root / name, ignored, name)
+        found[name] = data if isinstance(data, dict) else {}
+    return found
+
+
+def _channel_problems(data: Any, file: str, touched: Optional[tuple[str, Any]], locale: str) -> list[Problem]:
+    """channels.yml against the texts the channels use: none missing, none unknown, each of the right shape."""
+    if not isinstance(data, dict):
+        return []  # missing, unreadable or not a mapping: reported by the usual checks
+    problems: list[Problem] = []
+    over = touched[1] if touched else {}
+    spelling = "check the spelling against data/content/en/channels.yml"
+    for group in data:
+        if group not in CHANNEL_TEXTS:
+            where = touched[0] if touched and group in over else file
+            problems.append(Problem(where, str(group), "", f"is not a group of channel texts; use {', '.join(CHANNEL_TEXTS)}"))
+    for group, specs in CHANNEL_TEXTS.items():
+        texts = data.get(group)
+        theirs = over.get(group) if isinstance(over, dict) else None
+        if not isinstance(texts, dict) or (theirs is not None and not isinstance(theirs, dict)):
+            where = touched[0] if touched and group in over else file
+            problems.append(Problem(where, group, "", "expected a mapping of text key to text"))
+            continue
+        for key, value in texts.items():
+            where = touched[0] if touched and isinstance(theirs, dict) and key in theirs else file
+            if key not in specs:
+                problems.append(Problem(where, group, str(key), f"is not a text the {group} channel uses: {spelling}"))
+                continue
+            wrong = check_channel_text(group, key, value)
+            if wrong:
+                problems.append(Problem(where, group, key, wrong))
+        for key in specs:
+            if key not in texts:
+                hint = (
+                    f": it is in the English pack ({DEFAULT_LOCALE}/channels.yml), translate it"
+                    if locale != DEFAULT_LOCALE
+                    else ""
+                )
+                problems.append(Problem(file, group, key, f"is missing{hint}"))
+    return problems
 
 
 def _check_helplines(
@@ -510,11 +664,12 @@ def _cross_references(
     menu_file: str = "menu.yml",
     crisis_file: str = "crisis.yml",
     hidden: frozenset[str] = frozenset(),
+    enabled: tuple[Region, ...] = ALL_REGIONS,
 ) -> list[Problem]:
     problems: list[Problem] = []
     for topic in topics.values():
         for key, variant in topic.variants.items():
-            regions = ALL_REGIONS if key == VARIANT_ALL else (Region(key),)
+            regions = enabled if key == VARIANT_ALL else (Region(key),)
             for number, page in enumerate(variant.pages):
                 problems.extend(
                     _check_helplines(
@@ -532,7 +687,7 @@ def _cross_references(
             if topic_id not in topics and topic_id not in invalid_topics:
                 problems.append(Problem(menu_file, "menu", str(index), f"unknown topic '{topic_id}'"))
         for key, ids in menu.signpost.items():
-            regions = ALL_REGIONS if key == "not_said" else (Region(key),)
+            regions = enabled if key == "not_said" else (Region(key),)
             problems.extend(_check_helplines(ids, regions, helplines, menu_file, "signpost", key))
     if crisis:
         for kind in ("danger", "suicide", "unavailable"):

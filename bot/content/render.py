@@ -66,9 +66,9 @@ def hours_line(pack: ContentPack, helpline: Helpline, now: Optional[dt.datetime]
 def format_helpline(pack: ContentPack, helpline: Helpline, now: Optional[dt.datetime] = None) -> str:
     """One service: name and how to reach it, when it is open, and who it is for."""
     contacts = [
-        f"call {helpline.phone}" if helpline.phone else "",
-        f"text {helpline.text_number}" if helpline.text_number else "",
-        f"e-mail {helpline.email}" if helpline.email else "",
+        pack.message("contact_call", contact=helpline.phone) if helpline.phone else "",
+        pack.message("contact_text", contact=helpline.text_number) if helpline.text_number else "",
+        pack.message("contact_email", contact=helpline.email) if helpline.email else "",
     ]
     lines = [f"**{helpline.name}**" + (": " + ", ".join(c for c in contacts if c) if any(contacts) else "")]
     lines.append(hours_line(pack, helpline, now))
@@ -79,13 +79,17 @@ def format_helpline(pack: ContentPack, helpline: Helpline, now: Optional[dt.date
     return "\n".join(lines)
 
 
-def serves(helpline: Helpline, region: Optional[Region]) -> bool:
-    return region is None or region in helpline.regions
+def serves(helpline: Helpline, region: Optional[Region], enabled: tuple[Region, ...] = ALL_REGIONS) -> bool:
+    """Whether a service is for `region`; with the region not known, whether it serves any enabled region."""
+    if region is None:
+        return any(r in helpline.regions for r in enabled)
+    return region in helpline.regions
 
 
 def helplines_text(pack: ContentPack, ids: Iterable[str], region: Optional[Region], now: Optional[dt.datetime] = None) -> str:
     """Up to three services for the region, open ones first, under a heading; empty when none apply."""
-    chosen = [pack.helplines[i] for i in ids if serves(pack.helplines[i], region)][:MAX_RESOURCES_PER_MESSAGE]
+    chosen = [pack.helplines[i] for i in ids if serves(pack.helplines[i], region, pack.enabled_regions)]
+    chosen = chosen[:MAX_RESOURCES_PER_MESSAGE]
     if not chosen:
         return ""
     # Stable: open services first, the pack's order otherwise.
@@ -116,8 +120,8 @@ def navigation_buttons(pack: ContentPack, more: bool) -> tuple[Button, ...]:
 
 
 def region_question(pack: ContentPack) -> Reply:
-    """Ask, optionally, which part of the UK applies."""
-    buttons = [Button(pack.region_name(r), intent_payload("inform_region", region=r.value)) for r in ALL_REGIONS]
+    """Ask, optionally, which part of the UK applies: a button for each enabled region, and one not to say."""
+    buttons = [Button(pack.region_name(r), intent_payload("inform_region", region=r.value)) for r in pack.enabled_regions]
     buttons.append(Button(pack.message("region_not_said_button"), intent_payload("inform_region", region=NOT_SAID)))
     return Reply(pack.message("region_question"), tuple(buttons))
 
@@ -130,30 +134,32 @@ def parse_region(value: object) -> Optional[Region]:
         return None
 
 
-def page_count(topic: Topic, region: Optional[Region]) -> int:
-    """How many pages the survivor can read in their region (the longest region's, if not said)."""
-    regions = (region,) if region else ALL_REGIONS
+def page_count(topic: Topic, region: Optional[Region], enabled: tuple[Region, ...] = ALL_REGIONS) -> int:
+    """How many pages the survivor can read in their region (the longest enabled region's, if not said)."""
+    regions = (region,) if region else enabled
     return max(len(topic.variant_for(r).pages) for r in regions)
 
 
 def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: int) -> list[Reply]:
     """Page `page` of a topic: one message, or one per region when the region is not known.
 
-    Returns an empty list when the topic has no such page.
+    Returns an empty list when the topic has no such page. Not known means each enabled region,
+    labelled; a region the pack does not enable is never shown.
     """
-    if page >= page_count(topic, region):
+    enabled = pack.enabled_regions
+    if page >= page_count(topic, region, enabled):
         return []
     regions: tuple[Optional[Region], ...]
     if not topic.region_specific:
         regions = (None,)
     elif region is None:
-        regions = ALL_REGIONS
+        regions = enabled
     else:
         regions = (region,)
-    more = page + 1 < page_count(topic, region)
+    more = page + 1 < page_count(topic, region, enabled)
     replies: list[Reply] = []
     for r in regions:
-        variant = topic.variant_for(r or Region.england_wales)
+        variant = topic.variant_for(r or enabled[0])
         if page >= len(variant.pages):
             continue
         content = variant.pages[page]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, Union
 
 import phonenumbers
 from phonenumbers import shortnumberinfo
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 #: Every message key the actions use. A pack without one of these is refused.
 REQUIRED_MESSAGES = (
@@ -48,10 +49,14 @@ REQUIRED_MESSAGES = (
     "hours_open_now",
     "hours_opens_at",
     "day_names",
+    "region_not_covered",
+    "contact_call",
+    "contact_text",
+    "contact_email",
 )
 
 #: Placeholders a message may use; anything else in braces is a mistake.
-ALLOWED_PLACEHOLDERS = {"bot_name", "region", "topic", "time", "day"}
+ALLOWED_PLACEHOLDERS = {"bot_name", "region", "topic", "time", "day", "contact"}
 
 MAX_RESOURCES_PER_MESSAGE = 3
 
@@ -71,6 +76,15 @@ class Region(str, Enum):
 ALL_REGIONS = tuple(Region)
 #: A topic's variant key: one region, or `all` for text that is the same everywhere.
 VARIANT_ALL = "all"
+#: Validation context key: the regions the pack gives answers for (pack.yml `enabled_regions`).
+ENABLED_REGIONS = "enabled_regions"
+
+
+def enabled_regions(info: Optional[ValidationInfo]) -> tuple[Region, ...]:
+    """The regions a pack is being validated for (all of them unless the loader says otherwise)."""
+    context = info.context if info is not None else None
+    regions = context.get(ENABLED_REGIONS) if isinstance(context, dict) else None
+    return tuple(regions) if regions else ALL_REGIONS
 
 
 class _Strict(BaseModel):
@@ -252,7 +266,7 @@ class Topic(_Strict):
 
     @field_validator("variants")
     @classmethod
-    def _regions_complete(cls, variants: dict[str, TopicVariant]) -> dict[str, TopicVariant]:
+    def _regions_complete(cls, variants: dict[str, TopicVariant], info: ValidationInfo) -> dict[str, TopicVariant]:
         keys = set(variants)
         regions = {r.value for r in ALL_REGIONS}
         unknown = keys - regions - {VARIANT_ALL}
@@ -260,8 +274,10 @@ class Topic(_Strict):
             raise ValueError(f"unknown variant(s) {sorted(unknown)}; use 'all' or {sorted(regions)}")
         if VARIANT_ALL in keys and len(keys) > 1:
             raise ValueError("use either 'all' alone or one variant per region, not both")
-        if VARIANT_ALL not in keys and keys != regions:
-            raise ValueError(f"missing variant(s) for {sorted(regions - keys)}: every region needs its own answer")
+        # Variants for regions the pack does not enable may stay (a regional overlay keeps the default's).
+        needed = {r.value for r in enabled_regions(info)}
+        if VARIANT_ALL not in keys and not needed <= keys:
+            raise ValueError(f"missing variant(s) for {sorted(needed - keys)}: every enabled region needs its own answer")
         return variants
 
     @property
@@ -346,6 +362,9 @@ class PackInfo(_Strict):
     regions: dict[Region, Annotated[str, Field(min_length=1)]]
     #: The region used until the survivor says otherwise (a regional service sets its own); None asks.
     default_region: Optional[Region] = None
+    #: The regions this pack answers for; all of them unless a regional service names only its own.
+    #: With one region enabled the assistant never asks where the survivor is.
+    enabled_regions: Annotated[list[Region], Field(min_length=1)] = list(ALL_REGIONS)
     branding: Branding = Branding()
 
     @field_validator("regions")
@@ -355,6 +374,28 @@ class PackInfo(_Strict):
         if missing:
             raise ValueError(f"missing a display name for {sorted(r.value for r in missing)}")
         return regions
+
+    @field_validator("enabled_regions")
+    @classmethod
+    def _no_repeats(cls, regions: list[Region]) -> list[Region]:
+        repeated = sorted({r.value for r in regions if regions.count(r) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return regions
+
+    @model_validator(mode="after")
+    def _default_is_enabled(self) -> PackInfo:
+        if self.default_region is not None and self.default_region not in self.enabled_regions:
+            raise ValueError(
+                f"default_region '{self.default_region.value}' is not in enabled_regions "
+                f"{[r.value for r in self.enabled_regions]}: add it there, or choose an enabled region"
+            )
+        return self
+
+    @property
+    def active_regions(self) -> tuple[Region, ...]:
+        """The enabled regions in the usual order (England and Wales, Scotland, Northern Ireland)."""
+        return tuple(r for r in ALL_REGIONS if r in self.enabled_regions)
 
 
 class Menu(_Strict):
@@ -366,10 +407,16 @@ class Menu(_Strict):
 
     @field_validator("signpost")
     @classmethod
-    def _signpost_keys(cls, signpost: dict[str, list[str]]) -> dict[str, list[str]]:
-        expected = {r.value for r in ALL_REGIONS} | {"not_said"}
-        if set(signpost) != expected:
-            raise ValueError(f"needs exactly the keys {sorted(expected)}")
+    def _signpost_keys(cls, signpost: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        known = {r.value for r in ALL_REGIONS} | {"not_said"}
+        needed = {r.value for r in enabled_regions(info)} | {"not_said"}
+        unknown = set(signpost) - known
+        if unknown:
+            raise ValueError(f"unknown key(s) {sorted(unknown)}; use {sorted(known)}")
+        if not needed <= set(signpost):
+            raise ValueError(
+                f"missing the key(s) {sorted(needed - set(signpost))}: each enabled region and not_said need services"
+            )
         return signpost
 
 
@@ -392,3 +439,147 @@ class Messages(_Strict):
             if bad:
                 raise ValueError(f"'{key}' uses unknown placeholder(s) {sorted(bad)}; allowed: {sorted(ALLOWED_PLACEHOLDERS)}")
         return messages
+
+
+# --- Channel texts (channels.yml) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """What one channel text may contain: its placeholders, and whether it has a form per count."""
+
+    placeholders: frozenset[str] = frozenset()
+    #: A text that states a number has `one` and `other` forms; `{count}` is the number.
+    plural: bool = False
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return self.placeholders | {"bot_name"} | ({"count"} if self.plural else frozenset())
+
+
+_TEXT = TextSpec()
+_COUNTED = TextSpec(plural=True)
+
+#: Every sentence a channel says about itself (channels.yml), by group, with what each may contain.
+#: The gateway refuses a pack without one of these, like a missing message.
+CHANNEL_TEXTS: dict[str, dict[str, TextSpec]] = {
+    # Telegram: about Telegram itself, never about a survivor's situation. Sent as plain text.
+    "telegram": {
+        "flood": _TEXT,
+        "not_text": _TEXT,
+        "private_only": _TEXT,
+        "button_expired": _TEXT,
+        "choose": _TEXT,
+        "exit_cleared": _TEXT,
+        "exit_deleted": _COUNTED,
+        "exit_too_old": _COUNTED,
+        "exit_older_remain": _TEXT,
+        "exit_refused": _COUNTED,
+        "exit_not_forgotten": _COUNTED,
+        "delete_chat_howto": _TEXT,
+        "exit_start_again": _TEXT,
+    },
+    # The web widget's own words: buttons, labels read by screen readers, notes.
+    "widget": {
+        "region": _TEXT,
+        "launcher": _TEXT,
+        "close": _TEXT,
+        "quick_exit": _TEXT,
+        "quick_exit_label": _TEXT,
+        "conversation": _TEXT,
+        "input_label": _TEXT,
+        "send": _TEXT,
+        "you_said": _TEXT,
+        "bot_said": TextSpec(frozenset({"title"})),
+        "typing": TextSpec(frozenset({"title"})),
+        "options": _TEXT,
+        "new_tab": _TEXT,
+        "notice": _TEXT,
+        "shift_presses_left": _COUNTED,
+        "shift_expired": _TEXT,
+        "leaving": _TEXT,
+        "unreachable": _TEXT,
+        "new_session": _TEXT,
+        "too_long": _TEXT,
+    },
+    # What the widget shows when the gateway refuses a request (bot/gateway/web.py), by error code.
+    "widget_errors": {
+        "bad_request": _TEXT,
+        "empty": _TEXT,
+        "session_ended": _TEXT,
+        "too_long": TextSpec(frozenset({"limit"})),
+        "slow_down": _TEXT,
+        "origin_not_allowed": _TEXT,
+        "too_slow": _TEXT,
+    },
+}
+
+
+class Plural(_Strict):
+    """A text with a number in it: `one` for a count of 1, `other` for every other count."""
+
+    one: Annotated[str, Field(min_length=1)]
+    other: Annotated[str, Field(min_length=1)]
+
+    def choose(self, count: int) -> str:
+        return self.one if count == 1 else self.other
+
+
+ChannelText = Union[str, Plural]
+
+
+def check_channel_text(group: str, key: str, value: object) -> Optional[str]:
+    """Why a channel text is wrong (shape or placeholders), or None when it is fine."""
+    spec = CHANNEL_TEXTS[group][key]
+    if spec.plural:
+        if not isinstance(value, dict) or set(value) != {"one", "other"}:
+            return "needs two forms, one: (for 1) and other: (for any other number), each with {count}"
+        forms = [value["one"], value["other"]]
+    else:
+        if isinstance(value, dict):
+            return "is a single text, not a mapping"
+        forms = [value]
+    for form in forms:
+        if not isinstance(form, str) or not form.strip():
+            return "needs some text"
+        bad = set(re.findall(r"\{([^{}]*)\}", form)) - spec.allowed
+        if bad:
+            allowed = sorted(spec.allowed)
+            return f"uses unknown placeholder(s) {sorted(bad)}; allowed: {allowed}"
+    return None
+
+
+class ChannelTexts(_Strict):
+    """channels.yml: sentences and labels that belong to a channel rather than to the conversation."""
+
+    telegram: dict[str, ChannelText]
+    widget: dict[str, ChannelText]
+    widget_errors: dict[str, ChannelText]
+
+    def get(self, group: str, key: str) -> ChannelText:
+        value: ChannelText = getattr(self, group)[key]
+        return value
+
+
+# --- Wording rules of a locale (lint.yml) -------------------------------------------------------
+
+
+class LintRules(_Strict):
+    """lint.yml: the words the assistant never uses in its own voice, in this locale's language.
+
+    `banned_phrases` are refused anywhere in the pack (blaming, minimising, orders);
+    `allowed_phrases` are longer phrases containing a banned word that are fine ("just now").
+    """
+
+    banned_phrases: list[Annotated[str, Field(min_length=2)]]
+    allowed_phrases: list[Annotated[str, Field(min_length=2)]] = []
+
+    @model_validator(mode="after")
+    def _allowed_are_longer(self) -> LintRules:
+        banned = {p.lower() for p in self.banned_phrases}
+        same = sorted(p for p in self.allowed_phrases if p.lower() in banned)
+        if same:
+            raise ValueError(
+                f"{same} is both banned and allowed: an allowed phrase must be longer than the banned words it contains"
+            )
+        return self

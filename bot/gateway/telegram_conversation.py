@@ -126,7 +126,7 @@ class Conversation:
         async with self.locks.hold(sender):
             if text is None:
                 # A photo, voice note, sticker, file, location, contact...: never downloaded.
-                await self.send_replies(bot, chat.id, sender, [Reply(texts.NOT_TEXT)])
+                await self.send_replies(bot, chat.id, sender, [Reply(texts.not_text(self.pack))])
             else:
                 answer = await self.rasa.send(sender, self.rasa_text(text), channel="telegram")
                 await self.send_replies(bot, chat.id, sender, answer.replies)
@@ -156,7 +156,7 @@ class Conversation:
         async with self.locks.hold(sender):
             if payload is None:
                 logger.info("An expired Telegram button was pressed; showing the menu")
-                await self.send(bot, chat_id, sender, texts.BUTTON_EXPIRED)
+                await self.send(bot, chat_id, sender, texts.button_expired(self.pack))
                 payload = MENU_PAYLOAD
             answer = await self.rasa.send(sender, payload, channel="telegram")
             await self.send_replies(bot, chat_id, sender, answer.replies)
@@ -182,12 +182,12 @@ class Conversation:
             return
         self._warned.set(sender, True)
         logger.info("A Telegram chat passed the message limit; asked it to slow down")
-        await self.send(bot, chat_id, sender, texts.FLOOD, plain=True)
+        await self.send(bot, chat_id, sender, texts.flood(self.pack), plain=True)
 
     async def refuse_group(self, bot: Bot, chat: Chat) -> None:
         logger.info("Refused a Telegram %s chat and left it", chat.type)
         try:
-            await bot.send_message(chat.id, texts.PRIVATE_ONLY, protect_content=self.settings.telegram_protect_content)
+            await bot.send_message(chat.id, texts.private_only(self.pack), protect_content=self.settings.telegram_protect_content)
         except TelegramError as error:
             logger.warning("Could not send the private-chats-only message (%s)", type(error).__name__)
         try:
@@ -208,7 +208,9 @@ class Conversation:
             held.too_old,
             refused,
         )
-        summary = texts.exit_summary(deleted, held.too_old, refused, forgotten, self.settings.tracker_ttl_seconds // 60)
+        summary = texts.exit_summary(
+            self.pack, deleted, held.too_old, refused, forgotten, self.settings.tracker_ttl_seconds // 60
+        )
         await self.send(bot, chat_id, sender, summary, plain=True, exit_button=False)
 
     async def delete(self, bot: Bot, chat_id: int, message_ids: Sequence[int]) -> int:
@@ -244,7 +246,7 @@ class Conversation:
         replies = list(replies) or static_fallback(self.pack)
         for index, reply in enumerate(replies):
             last = index == len(replies) - 1
-            await self.send(bot, chat_id, sender, reply.text or texts.CHOOSE, reply.buttons, exit_button=last)
+            await self.send(bot, chat_id, sender, reply.text or texts.choose(self.pack), reply.buttons, exit_button=last)
 
     async def send(
         self,
@@ -262,7 +264,7 @@ class Conversation:
             buttons.append(Button(self.pack.message("button_stop"), FORGET_PAYLOAD))
         pieces = split_markdown(markdown, render=to_plain if plain else to_html)
         if not pieces:
-            pieces = [texts.CHOOSE]
+            pieces = [texts.choose(self.pack)]
         sent = True
         for index, piece in enumerate(pieces):
             keyboard = self.keyboard(sender, buttons) if index == len(pieces) - 1 else None

@@ -1,52 +1,57 @@
 """Sentences only the Telegram channel says: about Telegram itself, never about a survivor's situation.
 
-Plain text on purpose (they are sent without markup). Kept short, calm and free of blame, like
-the content pack; nothing here names the user, the service's purpose or what was discussed, so
+The words live in the content pack (`channels.yml`, group `telegram`), so a charity rewords them
+and another language translates them like any message. Plain text on purpose (they are sent
+without markup); nothing in them names the user, the service's purpose or what was discussed, so
 a message left on a watched phone gives nothing away.
 """
 
 from __future__ import annotations
 
-FLOOD = "You're sending messages quickly; I'll read the next one in a moment. In an emergency call 999."
+from bot.content.loader import ContentPack
 
-NOT_TEXT = (
-    "I can only read text messages, so I haven't opened that. You're welcome to type what you'd like to say, or pick an option."
-)
-
-PRIVATE_ONLY = "For your privacy I only talk in private chats. You can message me directly instead."
-
-BUTTON_EXPIRED = "That button has expired, so here are the options again."
-
-#: Used when a reply has buttons but no words (Telegram needs some text).
-CHOOSE = "Please choose an option."
-
-DELETE_CHAT_HOWTO = (
-    "To remove everything, delete this chat in Telegram: on a phone, press and hold the chat in your "
-    "chat list (on an iPhone, swipe it left), then choose Delete; on a computer, right-click the chat "
-    'and choose Delete chat. If you\'re offered "Also delete for" the bot, tick it.'
-)
+GROUP = "telegram"
 
 
-def _messages(count: int) -> str:
-    return f"{count} message" if count == 1 else f"{count} messages"
+def text(pack: ContentPack, key: str, count: int | None = None) -> str:
+    """One of the channel's sentences: flood, not_text, private_only, button_expired, choose..."""
+    return pack.channel_text(GROUP, key, count)
 
 
-def exit_summary(deleted: int, too_old: int, refused: int, forgotten: bool, ttl_minutes: int) -> str:
+def flood(pack: ContentPack) -> str:
+    return text(pack, "flood")
+
+
+def not_text(pack: ContentPack) -> str:
+    return text(pack, "not_text")
+
+
+def private_only(pack: ContentPack) -> str:
+    return text(pack, "private_only")
+
+
+def button_expired(pack: ContentPack) -> str:
+    return text(pack, "button_expired")
+
+
+def choose(pack: ContentPack) -> str:
+    """Used when a reply has buttons but no words (Telegram needs some text)."""
+    return text(pack, "choose")
+
+
+def exit_summary(pack: ContentPack, deleted: int, too_old: int, refused: int, forgotten: bool, ttl_minutes: int) -> str:
     """The one message left after /exit: what went, what could not, and how to delete the chat."""
-    lines = ["I've stopped and cleared this conversation."]
+    lines = [text(pack, "exit_cleared")]
     if deleted:
-        lines.append(f"I deleted {_messages(deleted)} from this chat.")
+        lines.append(text(pack, "exit_deleted", deleted))
     if too_old:
-        lines.append(f"I couldn't delete {_messages(too_old)} that are older than 48 hours: Telegram doesn't allow it.")
+        lines.append(text(pack, "exit_too_old", too_old))
     else:
-        lines.append("Telegram only lets me delete messages from the last 48 hours, so anything older is still here.")
+        lines.append(text(pack, "exit_older_remain"))
     if refused:
-        lines.append(f"Telegram wouldn't let me delete {_messages(refused)}.")
+        lines.append(text(pack, "exit_refused", refused))
     if not forgotten:
-        lines.append(
-            f"I couldn't reach the assistant to clear the conversation just now; it forgets it by itself "
-            f"after {ttl_minutes} minutes of silence."
-        )
-    lines.append(DELETE_CHAT_HOWTO)
-    lines.append("Say hello any time if you'd like to start again.")
+        lines.append(text(pack, "exit_not_forgotten", ttl_minutes))
+    lines.append(text(pack, "delete_chat_howto"))
+    lines.append(text(pack, "exit_start_again"))
     return "\n\n".join(lines)

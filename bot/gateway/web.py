@@ -36,6 +36,7 @@ from aiohttp import web
 
 from bot.content.loader import ContentPack
 from bot.content.render import Reply, static_fallback
+from bot.content.schema import CHANNEL_TEXTS
 from bot.gateway.app import PACK, RASA, SETTINGS
 from bot.gateway.expiring import ExpiringMap, RateLimiter
 from bot.settings import Settings
@@ -55,19 +56,17 @@ _EXIT_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s\"'<>\\]*)?$")
 #: Every response that sets no policy of its own: nothing may load, nothing may frame it.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
-# Kind words for every refusal the widget may show. Plain English, no blame.
-MSG_BAD_REQUEST = "Sorry, that didn't come through properly. Please try sending it again."
-MSG_EMPTY = "Type a message first, then press Send."
-MSG_NO_SESSION = "This conversation had ended, so a new one is needed."
-MSG_TOO_LONG = (
-    "That message is longer than I can take in one go. "
-    "Could you send it in shorter parts, of up to {limit} characters each? Nothing you wrote has been lost."
-)
-MSG_SLOW_DOWN = (
-    "You're sending messages faster than I can answer. Please wait a minute, then try again. If you're in danger now, call 999."
-)
-MSG_ORIGIN = "This website isn't set up to use the assistant."
-MSG_TOO_SLOW = "That took too long to arrive, so it wasn't read. Please try sending it again."
+# Kind words for every refusal the widget may show: the keys of their sentences in the content
+# pack (channels.yml, group widget_errors), so a charity rewords them and a locale translates them.
+MSG_BAD_REQUEST = "bad_request"
+MSG_EMPTY = "empty"
+MSG_NO_SESSION = "session_ended"
+MSG_TOO_LONG = "too_long"
+MSG_SLOW_DOWN = "slow_down"
+MSG_ORIGIN = "origin_not_allowed"
+MSG_TOO_SLOW = "too_slow"
+#: Where the gateway puts the widget's words and settings in widget.js as it serves it.
+WIDGET_BOOT_MARK = b"/*SG_BOOT*/null"
 
 
 def safe_dumps(value: Any) -> str:
@@ -80,7 +79,11 @@ def json_response(data: Any, status: int = 200, headers: Optional[dict[str, str]
 
 
 class ApiError(Exception):
-    """A refusal with a status, a short code the widget acts on, and a message it can show."""
+    """A refusal with a status, a short code the widget acts on, and a message it can show.
+
+    `message` is the key of the sentence in the content pack (one of the MSG_* keys above); the
+    channel puts the pack's words in the answer.
+    """
 
     def __init__(self, status: int, code: str, message: str, headers: Optional[dict[str, str]] = None) -> None:
         super().__init__(code)
@@ -89,8 +92,20 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers or {}
 
-    def response(self) -> web.Response:
-        return json_response({"error": self.code, "message": self.message}, status=self.status, headers=self.headers)
+    def response(self, channel: WebChannel) -> web.Response:
+        body = {"error": self.code, "message": channel.error_text(self.message)}
+        return json_response(body, status=self.status, headers=self.headers)
+
+
+def widget_labels(pack: ContentPack, title: str) -> dict[str, str]:
+    """The widget's own words (channels.yml, group widget), ready to show: placeholders filled, counts chosen."""
+    labels = {
+        key: pack.channel_text("widget", key, title=title) for key, spec in CHANNEL_TEXTS["widget"].items() if not spec.plural
+    }
+    # Quick exit by keyboard: Shift three times; after one press two are left, after two presses one.
+    labels["shift_2"] = pack.channel_text("widget", "shift_presses_left", 2)
+    labels["shift_1"] = pack.channel_text("widget", "shift_presses_left", 1)
+    return labels
 
 
 @dataclass
@@ -122,6 +137,10 @@ class WebChannel:
             raise SystemExit(f"error: WEB_EXIT_URL must be a plain http(s) address, not {self.exit_url!r}")
         self.title = branding.title or pack.info.bot_name
         self.locale = pack.info.locale
+        self.error_texts = {
+            key: pack.channel_text("widget_errors", key, limit=str(settings.web_max_message_chars))
+            for key in CHANNEL_TEXTS["widget_errors"]
+        }
         #: The part of every /api/session answer that is the same for everyone.
         self.config: dict[str, Any] = {
             "bot_name": pack.info.bot_name,
@@ -138,6 +157,12 @@ class WebChannel:
             "fallback": replies_json(static_fallback(pack)),
         }
         self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ("widget.js", "widget.css", "demo.css")}
+        #: widget.js carries the pack's words, its language and the crisis content from the start, so
+        #: the widget needs nothing from the server to label its buttons or to show help when offline.
+        boot = {**self.config, "locale": self.locale, "labels": widget_labels(pack, self.title)}
+        if WIDGET_BOOT_MARK not in self.assets["widget.js"]:
+            raise SystemExit(f"error: {STATIC_DIR / 'widget.js'} has lost its {WIDGET_BOOT_MARK.decode()} mark")
+        self.assets["widget.js"] = self.assets["widget.js"].replace(WIDGET_BOOT_MARK, safe_dumps(boot).encode("utf-8"), 1)
         self.templates = {
             name: string.Template((STATIC_DIR / name).read_text(encoding="utf-8")) for name in ("demo.html", "embed.html")
         }
@@ -150,6 +175,10 @@ class WebChannel:
             f"base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}; "
             "require-trusted-types-for 'script'; trusted-types 'none'"
         )
+
+    def error_text(self, key: str) -> str:
+        """The pack's words for a refusal (channels.yml, widget_errors), such as `too_long`."""
+        return self.error_texts[key]
 
     def client_key(self, request: web.Request) -> str:
         return hmac.new(self._client_key, (request.remote or "").encode(), hashlib.sha256).hexdigest()
@@ -198,18 +227,17 @@ def api(handler: Handler) -> Handler:
                 raise ApiError(403, "origin_not_allowed", MSG_ORIGIN)
             return await handler(request)
         except ApiError as error:
-            return error.response()
+            return error.response(request.app[WEB])
 
     return wrapped
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object, whatever its content type (sendBeacon sends text/plain)."""
-    channel = request.app[WEB]
     try:
         raw = await asyncio.wait_for(request.read(), BODY_TIMEOUT_SECONDS)
     except web.HTTPRequestEntityTooLarge:
-        raise ApiError(413, "too_long", MSG_TOO_LONG.format(limit=channel.settings.web_max_message_chars)) from None
+        raise ApiError(413, "too_long", MSG_TOO_LONG) from None
     except asyncio.TimeoutError:
         raise ApiError(408, "too_slow", MSG_TOO_SLOW, headers={"Connection": "close"}) from None
     try:
@@ -257,7 +285,7 @@ async def message(request: web.Request) -> web.StreamResponse:
     if not text:
         raise ApiError(400, "empty", MSG_EMPTY)
     if len(text) > channel.settings.web_max_message_chars:
-        raise ApiError(413, "too_long", MSG_TOO_LONG.format(limit=channel.settings.web_max_message_chars))
+        raise ApiError(413, "too_long", MSG_TOO_LONG)
     # Both counters are always counted, so a flood from one address cannot hide behind new sessions.
     session_ok = channel.session_limiter.allow(session_id)
     client_ok = channel.client_limiter.allow(channel.client_key(request))

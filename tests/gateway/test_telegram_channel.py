@@ -155,7 +155,7 @@ async def test_other_options_button_never_expires(api: FakeBotApi, rasa: StubRas
         api.press(CHAT, dict(keyboard(first))["Other options"])
         await api.wait_for("sendMessage", 2)
     assert rasa.messages() == ["/menu", "/menu"]
-    assert telegram_texts.BUTTON_EXPIRED not in api.sent_texts()
+    assert telegram_texts.button_expired(pack) not in api.sent_texts()
 
 
 @pytest.mark.parametrize("how", ["unknown id", "older than the conversation", "pressed in another chat"])
@@ -177,7 +177,7 @@ async def test_expired_buttons_are_answered_and_show_the_menu(
         api.press(chat, data)
         await api.wait_for("sendMessage", 3)
         await api.wait_for("answerCallbackQuery")
-    assert api.sent_texts()[1] == telegram_texts.BUTTON_EXPIRED
+    assert api.sent_texts()[1] == telegram_texts.button_expired(pack)
     assert rasa.messages()[-1] == "/menu" and "/tell_me_more" not in rasa.messages()
 
 
@@ -394,7 +394,7 @@ async def test_anything_but_text_gets_a_kind_reply_and_is_never_downloaded(
         )
         [sent] = await api.wait_for("sendMessage")
         await api.settle()
-    assert sent["text"] == telegram_texts.NOT_TEXT
+    assert sent["text"] == telegram_texts.not_text(pack)
     assert [title for title, _ in keyboard(sent)] == ["Stop and clear"]
     assert not api.calls_to("getFile") and not api.calls_to("FILE_DOWNLOAD")
     assert not rasa.received
@@ -405,7 +405,7 @@ async def test_group_chats_are_refused_and_left(api: FakeBotApi, rasa: StubRasa,
     async with gateway(settings_for(api), pack, rasa.url):
         api.message(-100123, "hello everyone", chat_type=chat_type)
         [left] = await api.wait_for("leaveChat")
-    assert api.sent_texts() == [telegram_texts.PRIVATE_ONLY]
+    assert api.sent_texts() == [telegram_texts.private_only(pack)]
     assert left["chat_id"] == -100123
     assert not rasa.received
 
@@ -419,8 +419,8 @@ async def test_an_inbound_flood_is_answered_kindly_once_and_exit_still_works(
         await api.wait_for("sendMessage", 3)
         await api.settle()
         assert len(rasa.received) == 2
-        assert api.sent_texts().count(telegram_texts.FLOOD) == 1
-        assert "999" in telegram_texts.FLOOD
+        assert api.sent_texts().count(telegram_texts.flood(pack)) == 1
+        assert "999" in telegram_texts.flood(pack)
         api.message(CHAT, "/exit")
         [deleted] = await api.wait_for("deleteMessages")
     assert len(deleted["message_ids"]) == 5 + 1 + 3  # every message held, the flooded ones too
@@ -477,7 +477,7 @@ async def test_logs_never_hold_text_chat_ids_names_or_the_token(
         await api.wait_for("sendMessage", 6)
         api.message(CHAT, canary, username=username)  # over the limit
         await api.wait_for("sendMessage", 7)
-        assert api.sent_texts()[-1] == telegram_texts.FLOOD
+        assert api.sent_texts()[-1] == telegram_texts.flood(pack)
         api.message(CHAT, "/exit", username=username)
         await api.wait_for("deleteMessages")
         await api.settle()

@@ -6,10 +6,11 @@ import asyncio
 import hashlib
 import hmac
 import logging
+from pathlib import Path
 
 import pytest
 
-from bot.content.loader import ContentPack
+from bot.content.loader import ContentPack, load_pack
 from bot.content.render import static_fallback
 from bot.gateway import telegram_memory, telegram_texts
 from bot.gateway.telegram_conversation import command_name
@@ -22,6 +23,7 @@ from bot.gateway.telegram_memory import (
     MessageLog,
     SenderIds,
 )
+from tests.conftest import DEFAULT_PACK
 
 
 class Clock:
@@ -210,17 +212,41 @@ async def test_chat_locks_keep_order_and_leave_nothing_behind() -> None:
 # --- what the channel says ----------------------------------------------------------------------
 
 
-def test_exit_summary_says_what_is_left_and_how_to_delete_the_chat() -> None:
-    text = telegram_texts.exit_summary(deleted=10, too_old=3, refused=1, forgotten=True, ttl_minutes=30)
+def test_exit_summary_says_what_is_left_and_how_to_delete_the_chat(pack: ContentPack) -> None:
+    text = telegram_texts.exit_summary(pack, deleted=10, too_old=3, refused=1, forgotten=True, ttl_minutes=30)
     assert "I deleted 10 messages" in text
     assert "3 messages that are older than 48 hours" in text
     assert "wouldn't let me delete 1 message." in text
     assert "Delete chat" in text and "Also delete for" in text
-    nothing_known = telegram_texts.exit_summary(deleted=0, too_old=0, refused=0, forgotten=False, ttl_minutes=30)
+    nothing_known = telegram_texts.exit_summary(pack, deleted=0, too_old=0, refused=0, forgotten=False, ttl_minutes=30)
     assert "last 48 hours" in nothing_known and "30 minutes" in nothing_known
 
 
-def test_channel_sentences_are_calm_and_point_to_999() -> None:
-    assert "999" in telegram_texts.FLOOD
-    for text in (telegram_texts.FLOOD, telegram_texts.NOT_TEXT, telegram_texts.PRIVATE_ONLY, telegram_texts.BUTTON_EXPIRED):
+def test_exit_summary_counts_take_the_pack_form_for_one(pack: ContentPack) -> None:
+    text = telegram_texts.exit_summary(pack, deleted=1, too_old=1, refused=2, forgotten=False, ttl_minutes=1)
+    assert pack.channel_text("telegram", "exit_deleted", 1) == "I deleted 1 message from this chat."
+    assert "I deleted 1 message from this chat." in text
+    assert "1 message that is older than 48 hours" in text
+    assert "wouldn't let me delete 2 messages." in text
+    assert "after 1 minute of silence" in text
+
+
+def test_channel_sentences_are_calm_and_point_to_999(pack: ContentPack) -> None:
+    assert "999" in telegram_texts.flood(pack)
+    for say in (telegram_texts.flood, telegram_texts.not_text, telegram_texts.private_only, telegram_texts.button_expired):
+        text = say(pack)
         assert len(text) < 200 and "must" not in text and "just" not in text
+
+
+def test_channel_sentences_come_from_the_pack_and_an_overlay_rewords_them(tmp_path: Path) -> None:
+    overlay = tmp_path / "overlay" / "en"
+    overlay.mkdir(parents=True)
+    (overlay / "channels.yml").write_text(
+        'telegram:\n  flood: "Slow down a little, please. In an emergency call 999."\n'
+        '  exit_deleted: {one: "Removed {count} message.", other: "Removed {count} messages."}\n'
+    )
+    reworded = load_pack(DEFAULT_PACK, "en", tmp_path / "overlay")
+    assert telegram_texts.flood(reworded) == "Slow down a little, please. In an emergency call 999."
+    summary = telegram_texts.exit_summary(reworded, deleted=2, too_old=0, refused=0, forgotten=True, ttl_minutes=30)
+    assert "Removed 2 messages." in summary and "I deleted" not in summary
+    assert telegram_texts.choose(reworded) == telegram_texts.choose(load_pack(DEFAULT_PACK, "en"))  # the rest stays

@@ -11,6 +11,11 @@
  * Markdown subset built with DOM calls and textContent: nothing from the server or the user is
  * ever parsed as HTML.
  *
+ * Words: every label, note and the offline crisis text come from the content pack (channels.yml),
+ * written into this file by the gateway as it serves it (BOOT below), so nothing here is in any one
+ * language. A copy served without them (not from a gateway) does not start: better no widget than
+ * one whose buttons have no names.
+ *
  * Quick exit (the button, Shift pressed three times on its own, or Escape) blanks the page at
  * once, asks the server to forget the conversation, and replaces the top page with a neutral one
  * (location.replace, so Back does not return). Browser history is not erased; the widget says so.
@@ -22,6 +27,15 @@
   var script = document.currentScript;
   var MOUNTED = 'data-sg-widget';
   if (!script || document.documentElement.hasAttribute(MOUNTED)) return;
+
+  /* The gateway replaces the comment and null with the pack's words and settings (bot/gateway/web.py). */
+  var BOOT = /*SG_BOOT*/null;
+  var REQUIRED = ['quick_exit', 'quick_exit_label', 'launcher', 'send', 'input_label', 'unreachable'];
+  if (!BOOT || typeof BOOT !== 'object' || !BOOT.labels || !Array.isArray(BOOT.fallback) || typeof BOOT.exit_url !== 'string' ||
+      REQUIRED.some(function (key) { return typeof BOOT.labels[key] !== 'string' || !BOOT.labels[key]; })) {
+    if (window.console) window.console.warn('widget.js: load it from the chat gateway, which adds its words; not starting.');
+    return;
+  }
   document.documentElement.setAttribute(MOUNTED, '');
 
   var API = (script.getAttribute('data-api') || new URL(script.src, document.baseURI).origin).replace(/\/+$/, '');
@@ -30,41 +44,20 @@
   var SHIFT_GAP_MS = 5000;
   var REQUEST_TIMEOUT_MS = 20000;
 
-  var T = {
-    region: 'Support chat',
-    launcher: 'Open chat',
-    close: 'Close chat',
-    quickExit: 'Quick exit',
-    quickExitLabel: 'Quick exit: leaves this page immediately',
-    conversation: 'Conversation',
-    inputLabel: 'Your message',
-    send: 'Send',
-    you: 'You said: ',
-    said: ' said: ',
-    typing: ' is typing',
-    options: 'Options',
-    newTab: ' (opens in a new tab)',
-    notice: "Quick exit doesn't erase your browser history. A private or incognito window keeps no history.",
-    shift2: 'Shift, press 2 more times to exit.',
-    shift1: 'Shift, press 1 more time to exit.',
-    shiftExpired: 'Exit this page expired.',
-    leaving: 'Loading.',
-    unreachable: "I can't reach the assistant right now, so your message wasn't sent. It's still in the box if you'd like to try again. If you need help now:",
-    newSession: "The earlier conversation had ended, so this is a new one.",
-    tooLong: 'That message is longer than I can take in one go. Could you send it in shorter parts?'
-  };
+  /* The widget's words, by key (channels.yml, group widget); a missing one reads as nothing. */
+  function T(key) {
+    var text = BOOT.labels[key];
+    return typeof text === 'string' ? text : '';
+  }
 
-  /* Used only if the server could not be reached even once: the minimum a survivor must see. */
+  /* Settled by applyConfig(BOOT) as the widget is built; the fallback is what a survivor sees
+     if the server can't be reached at all: crisis numbers and helplines. */
   var state = {
     session: null,
-    title: 'Support chat',
-    exitUrl: 'https://www.bbc.co.uk/weather',
+    title: '',
+    exitUrl: '',
     maxChars: 2000,
-    fallback: [{
-      text: "If you're in danger now, call 999. If you can't speak, call 999 from a mobile and press 55 when asked.\n" +
-        'Samaritans are there day or night on 116 123.',
-      buttons: []
-    }],
+    fallback: [],
     queue: Promise.resolve(),
     exiting: false,
     shiftCount: 0,
@@ -110,7 +103,7 @@
     if (href.indexOf('https:') === 0) {
       a.setAttribute('target', '_blank');
       a.setAttribute('rel', 'noopener noreferrer');
-      a.appendChild(hiddenText(T.newTab));
+      a.appendChild(hiddenText(' ' + T('new_tab')));
     }
     parent.appendChild(a);
   }
@@ -195,9 +188,14 @@
     var container = INLINE ? document.querySelector(INLINE) : null;
     var floating = !container;
 
-    var root = el('aside', { 'class': 'sg-root ' + (floating ? 'sg-root--floating' : 'sg-root--inline'), 'aria-label': T.region });
+    var root = el('aside', {
+      'class': 'sg-root ' + (floating ? 'sg-root--floating' : 'sg-root--inline'),
+      'aria-label': T('region'),
+      /* The pack's language, which may not be the host page's. */
+      lang: typeof BOOT.locale === 'string' && /^[a-z]{2}(-[A-Z]{2})?$/.test(BOOT.locale) ? BOOT.locale : null
+    });
     /* The visible words start the spoken name, so voice control users can say "Quick exit". */
-    var exitButton = el('button', { type: 'button', 'class': 'sg-exit', 'aria-label': T.quickExitLabel }, T.quickExit);
+    var exitButton = el('button', { type: 'button', 'class': 'sg-exit', 'aria-label': T('quick_exit_label') }, T('quick_exit'));
     var status = el('p', { 'class': 'sg-vh', role: 'status' });
 
     var panel = el('section', { 'class': 'sg-panel', id: 'sg-panel', 'aria-labelledby': 'sg-title' });
@@ -209,14 +207,14 @@
     header.appendChild(title);
     var closeButton = null;
     if (floating) {
-      closeButton = el('button', { type: 'button', 'class': 'sg-close', 'aria-label': T.close });
+      closeButton = el('button', { type: 'button', 'class': 'sg-close', 'aria-label': T('close') });
       closeButton.appendChild(el('span', { 'aria-hidden': 'true' }, '\u00d7'));
       header.appendChild(closeButton);
     }
     var intro = el('p', { 'class': 'sg-intro' });
     intro.hidden = true;
     var log = el('div', {
-      'class': 'sg-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': T.conversation, tabindex: '0'
+      'class': 'sg-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': T('conversation'), tabindex: '0'
     });
     var typing = el('div', { 'class': 'sg-typing', 'aria-hidden': 'true' });
     typing.hidden = true;
@@ -225,12 +223,12 @@
     var input = el('textarea', {
       id: 'sg-input', 'class': 'sg-input', rows: '2', autocomplete: 'off', maxlength: String(state.maxChars)
     });
-    var label = el('label', { 'for': 'sg-input', 'class': 'sg-vh' }, T.inputLabel);
-    var sendButton = el('button', { type: 'submit', 'class': 'sg-send' }, T.send);
+    var label = el('label', { 'for': 'sg-input', 'class': 'sg-vh' }, T('input_label'));
+    var sendButton = el('button', { type: 'submit', 'class': 'sg-send' }, T('send'));
     form.appendChild(label);
     form.appendChild(input);
     form.appendChild(sendButton);
-    var notice = el('p', { 'class': 'sg-notice' }, T.notice);
+    var notice = el('p', { 'class': 'sg-notice' }, T('notice'));
 
     panel.appendChild(header);
     panel.appendChild(log);
@@ -242,7 +240,7 @@
     root.appendChild(panel);
     var launcher = null;
     if (floating) {
-      launcher = el('button', { type: 'button', 'class': 'sg-launcher', 'aria-expanded': 'false', 'aria-controls': 'sg-panel' }, T.launcher);
+      launcher = el('button', { type: 'button', 'class': 'sg-launcher', 'aria-expanded': 'false', 'aria-controls': 'sg-panel' }, T('launcher'));
       panel.hidden = true;
       root.appendChild(launcher);
     }
@@ -271,7 +269,7 @@
 
     function addUserMessage(text) {
       var item = el('div', { 'class': 'sg-msg sg-msg--user' });
-      item.appendChild(hiddenText(T.you));
+      item.appendChild(hiddenText(T('you_said') + ' '));
       item.appendChild(el('p', null, text));
       log.appendChild(item);
       scrollToEnd();
@@ -285,12 +283,12 @@
     function addReplies(replies) {
       replies.forEach(function (reply) {
         var item = el('div', { 'class': 'sg-msg sg-msg--bot' });
-        item.appendChild(hiddenText(state.title + T.said));
+        item.appendChild(hiddenText(T('bot_said') + ' '));
         markdown(reply.text || '', item);
         log.appendChild(item);
         var buttons = Array.isArray(reply.buttons) ? reply.buttons : [];
         if (buttons.length) {
-          var group = el('div', { 'class': 'sg-choices', role: 'group', 'aria-label': T.options });
+          var group = el('div', { 'class': 'sg-choices', role: 'group', 'aria-label': T('options') });
           buttons.forEach(function (b) {
             if (!b || typeof b.title !== 'string' || typeof b.payload !== 'string') return;
             var button = el('button', { type: 'button', 'class': 'sg-choice' }, b.title);
@@ -308,7 +306,7 @@
 
     function setTyping(on) {
       typing.hidden = !on;
-      status.textContent = on ? state.title + T.typing : '';
+      status.textContent = on ? T('typing') : '';
       if (on) scrollToEnd();
     }
 
@@ -382,7 +380,7 @@
     }
 
     function unreachable(text) {
-      addNote(T.unreachable);
+      addNote(T('unreachable'));
       addReplies(state.fallback);
       if (!input.value) input.value = text;
     }
@@ -397,10 +395,10 @@
           addReplies(data.replies);
         } else if ((result.status === 401 || result.status === 410) && !retried) {
           state.session = null;
-          addNote(T.newSession);
+          addNote(T('new_session'));
           return deliver(text, shownAs, true);
         } else if (result.status === 413 || result.status === 429 || result.status === 400) {
-          addNote(typeof data.message === 'string' ? data.message : T.unreachable);
+          addNote(typeof data.message === 'string' ? data.message : T('unreachable'));
           if (!input.value && shownAs === text) input.value = text;
         } else {
           /* Down, refused (403) or answering nonsense: the crisis numbers, never a dead end. */
@@ -415,7 +413,7 @@
       text = String(text).trim();
       if (!text) return;
       if (text.length > state.maxChars) {
-        addNote(T.tooLong);
+        addNote(T('too_long'));
         return;
       }
       var old = log.querySelectorAll('.sg-choices');
@@ -506,17 +504,18 @@
       document.documentElement.classList.add('sg-exiting');
       overlay = el('div', { 'class': 'sg-overlay', role: 'alert' });
       document.body.appendChild(overlay);
-      overlay.textContent = T.leaving;
+      overlay.textContent = T('leaving');
       log.textContent = '';
       input.value = '';
       panel.hidden = true;
       /* 2. Forget on the server. */
       forgetOnServer();
       /* 3. Leave: the top page, replaced so that Back does not come here. */
+      var away = state.exitUrl || 'about:blank';
       try {
-        window.top.location.replace(state.exitUrl);
+        window.top.location.replace(away);
       } catch (e) {
-        window.location.replace(state.exitUrl);
+        window.location.replace(away);
       }
     }
 
@@ -525,7 +524,7 @@
     function resetShift(announce) {
       if (state.shiftTimer) clearTimeout(state.shiftTimer);
       state.shiftTimer = null;
-      if (state.shiftCount && announce) status.textContent = T.shiftExpired;
+      if (state.shiftCount && announce) status.textContent = T('shift_expired');
       state.shiftCount = 0;
     }
 
@@ -537,7 +536,7 @@
           resetShift(false);
           quickExit();
         } else {
-          status.textContent = state.shiftCount === 1 ? T.shift2 : T.shift1;
+          status.textContent = state.shiftCount === 1 ? T('shift_2') : T('shift_1');
           if (state.shiftTimer) clearTimeout(state.shiftTimer);
           state.shiftTimer = setTimeout(function () { resetShift(true); }, SHIFT_GAP_MS);
         }
@@ -569,6 +568,7 @@
       startSession();
     });
 
+    applyConfig(BOOT);
     mount();
   }
 
