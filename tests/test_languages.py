@@ -127,6 +127,33 @@ async def test_the_web_pages_and_widget_speak_the_pack_locale(tmp_path: Path) ->
 # --- Channel texts ------------------------------------------------------------------------------
 
 
+async def test_the_demo_pages_words_come_from_the_pack(tmp_path: Path) -> None:
+    overlay = tmp_path / "overlay" / "en"
+    overlay.mkdir(parents=True)
+    (overlay / "channels.yml").write_text(
+        "pages:\n"
+        '  footer: "In danger now? Call 999. <script>alert(1)</script>"\n'
+        '  leaving_keys: "Press [[Shift]] three times, see [elsewhere](https://example.org/) or [here](//example.org)."\n'
+        '  embed_back: "[Back to the start](/)"\n'
+        "widget:\n"
+        '  launcher: "Talk to us"\n'
+    )
+    pack = load_pack(DEFAULT_PACK, "en", tmp_path / "overlay")
+    server = TestServer(web_gateway(pack, NOWHERE, tracker_ttl_seconds=60))
+    await server.start_server(access_log=None)
+    client: TestClient[Any, Any] = TestClient(server)
+    try:
+        demo = await (await client.get("/")).text()
+        assert "<p>In danger now? Call 999. &lt;script&gt;alert(1)&lt;/script&gt;</p>" in demo
+        assert "Press <kbd>Shift</kbd> three times, see [elsewhere](https://example.org/) or [here](//example.org)." in demo
+        assert "Open it with the <strong>Talk to us</strong> button" in demo, "the page names the widget's own button"
+        assert "forgotten after 1 minute of silence" in demo, "counted texts take the pack's form for one"
+        embed = await (await client.get("/embed")).text()
+        assert '<p><a href="/">Back to the start</a></p>' in embed and "<code>&lt;/body&gt;</code>" in embed
+    finally:
+        await client.close()
+
+
 @pytest.fixture
 async def web_client(pack: ContentPack) -> AsyncIterator[TestClient[Any, Any]]:
     server = TestServer(web_gateway(pack, NOWHERE))
@@ -196,7 +223,7 @@ async def test_web_refusals_come_from_the_pack(tmp_path: Path) -> None:
         ),
         (
             lambda d: d.update(sms={"hello": "Hi"}),
-            "channels.yml: sms: is not a group of channel texts; use telegram, widget, widget_errors",
+            "channels.yml: sms: is not a group of channel texts; use telegram, widget, pages, widget_errors",
         ),
     ],
 )

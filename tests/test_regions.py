@@ -90,9 +90,11 @@ def test_one_enabled_region_is_the_default(tmp_path: Path) -> None:
 
 def test_default_region_must_be_enabled(tmp_path: Path) -> None:
     found = problems(lambda: regional(tmp_path, "scotland", default_region="england_wales"))
-    assert any(
-        "pack.yml:" in p and "default_region 'england_wales' is not in enabled_regions ['scotland']" in p for p in found
-    ), found
+    overlay_file = tmp_path / "overlay" / "en" / "pack.yml"
+    assert found == [
+        f"{overlay_file}: default_region 'england_wales' is not in enabled_regions ['scotland']: "
+        "add it there, or choose an enabled region"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -144,7 +146,10 @@ def test_content_check_passes_for_a_scotland_only_pack(tmp_path: Path, capsys: p
     # The region question names the other regions: content check says to reword it.
     assert cli_main(["content", "check", "--base", str(base)]) == 0
     out = capsys.readouterr().out
-    assert "warning: messages.yml: region_question: names England and Wales, which this pack does not enable" in out
+    assert (
+        "warning: messages.yml: region_question: names England and Wales, which this pack does not enable "
+        "(pack.yml enabled_regions): reword it in your messages.yml"
+    ) in out.splitlines()
     assert cli_main(["content", "preview", "criminal_route", "--base", str(base)]) == 0
     assert pack_scotland_text(base) in capsys.readouterr().out
     assert cli_main(["content", "preview", "criminal_route", "--base", str(base), "--region", "england_wales"]) == 1
@@ -250,6 +255,7 @@ def test_the_default_pack_warns_about_nothing_region_related(pack: ContentPack, 
             {
                 "pack.yml": {"enabled_regions": ["scotland"]},
                 "messages.yml": {"messages": {"region_question": "Is this about Scotland? You don't have to say."}},
+                "channels.yml": {"pages": {"demo_about": "The assistant is automated. It explains options in Scotland."}},
             },
         ),
     )

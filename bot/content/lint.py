@@ -198,20 +198,29 @@ def lint_reading_level(pack: ContentPack) -> list[Finding]:
 
 
 def lint_regions(pack: ContentPack) -> list[Finding]:
-    """Messages that name a region the pack does not enable (pack.yml enabled_regions), such as the region question."""
+    """Messages and channel texts that name a region the pack does not enable (pack.yml enabled_regions).
+
+    The region question and the demo page name every region in the default pack; a regional
+    service rewords them in its overlay.
+    """
     others = [r for r in pack.info.regions if r not in pack.enabled_regions]
     findings: list[Finding] = []
-    for key, text in pack.messages.items():
+    if not others:
+        return findings
+    for file, entry, fld, text in texts(pack):
+        if not file.endswith(("messages.yml", "channels.yml")):
+            continue
         for region in others:
             name = pack.region_name(region)
             if re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text, re.IGNORECASE):
                 findings.append(
                     Finding(
                         "warning",
-                        pack.file_for(f"message:{key}", "messages.yml"),
-                        key,
-                        "",
-                        f"names {name}, which this pack does not enable (pack.yml enabled_regions): reword it in your messages.yml",
+                        file,
+                        entry,
+                        fld,
+                        f"names {name}, which this pack does not enable (pack.yml enabled_regions): "
+                        f"reword it in your {file.rsplit('/', 1)[-1]}",
                     )
                 )
     return findings

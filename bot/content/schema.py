@@ -502,6 +502,28 @@ CHANNEL_TEXTS: dict[str, dict[str, TextSpec]] = {
         "new_session": _TEXT,
         "too_long": _TEXT,
     },
+    # The gateway's own pages: the demo page (/) and the embedding example (/embed). A little
+    # markup: **bold**, `code`, [[a key]], and [a link](/path) to another page of the gateway.
+    "pages": {
+        "demo_title": TextSpec(frozenset({"title"})),
+        "demo_intro": TextSpec(frozenset({"launcher"})),
+        "demo_about": _TEXT,
+        "leaving_heading": _TEXT,
+        "leaving_button": TextSpec(frozenset({"quick_exit"})),
+        "leaving_keys": _TEXT,
+        "leaving_how": _TEXT,
+        "kept_heading": _TEXT,
+        "kept": _COUNTED,
+        "embed_heading": _TEXT,
+        "embed_paste": _TEXT,
+        "embed_see_inline": _TEXT,
+        "embed_title": TextSpec(frozenset({"title"})),
+        "embed_one_line": TextSpec(frozenset({"launcher"})),
+        "embed_inline": _TEXT,
+        "embed_origins": _TEXT,
+        "embed_back": _TEXT,
+        "footer": _TEXT,
+    },
     # What the widget shows when the gateway refuses a request (bot/gateway/web.py), by error code.
     "widget_errors": {
         "bad_request": _TEXT,
@@ -546,6 +568,8 @@ def check_channel_text(group: str, key: str, value: object) -> Optional[str]:
         if bad:
             allowed = sorted(spec.allowed)
             return f"uses unknown placeholder(s) {sorted(bad)}; allowed: {allowed}"
+        if re.sub(r"\{[^{}]*\}", "", form).count("{") or re.sub(r"\{[^{}]*\}", "", form).count("}"):
+            return "has a { or } that is not part of a placeholder such as {count}"
     return None
 
 
@@ -554,6 +578,7 @@ class ChannelTexts(_Strict):
 
     telegram: dict[str, ChannelText]
     widget: dict[str, ChannelText]
+    pages: dict[str, ChannelText]
     widget_errors: dict[str, ChannelText]
 
     def get(self, group: str, key: str) -> ChannelText:

@@ -39,6 +39,7 @@ from bot.content.render import Reply, static_fallback
 from bot.content.schema import CHANNEL_TEXTS
 from bot.gateway.app import PACK, RASA, SETTINGS
 from bot.gateway.expiring import ExpiringMap, RateLimiter
+from bot.gateway.pages import page_texts
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -163,6 +164,8 @@ class WebChannel:
         if WIDGET_BOOT_MARK not in self.assets["widget.js"]:
             raise SystemExit(f"error: {STATIC_DIR / 'widget.js'} has lost its {WIDGET_BOOT_MARK.decode()} mark")
         self.assets["widget.js"] = self.assets["widget.js"].replace(WIDGET_BOOT_MARK, safe_dumps(boot).encode("utf-8"), 1)
+        #: The demo and embed pages' words, from the pack (channels.yml, pages), as HTML.
+        self.page_texts = page_texts(pack, self.title, max(1, settings.tracker_ttl_seconds // 60))
         self.templates = {
             name: string.Template((STATIC_DIR / name).read_text(encoding="utf-8")) for name in ("demo.html", "embed.html")
         }
@@ -328,7 +331,7 @@ def _page(channel: WebChannel, request: web.Request, template: str) -> web.Respo
         title=html.escape(channel.title),
         snippet=html.escape(snippet),
         inline_snippet=html.escape(inline_snippet),
-        minutes=str(max(1, channel.settings.tracker_ttl_seconds // 60)),
+        **channel.page_texts,
     )
     return web.Response(
         text=body, content_type="text/html", charset="utf-8", headers={"Content-Security-Policy": channel.page_csp}

@@ -9,8 +9,9 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import expect
 
+from bot.gateway.app import PACK
 from bot.gateway.expiring import ExpiringMap
-from bot.gateway.web import WEB
+from bot.gateway.web import STATIC_DIR, WEB
 from tests.browser.conftest import RESULTS, Gateway
 from tests.gateway.web_stub import STOPPED
 
@@ -215,14 +216,36 @@ async def test_server_unreachable_shows_held_helplines(page: Page, gateway: Gate
     await expect(page.locator("#sg-input")).to_have_value("are you there")
 
 
-async def test_server_never_reached_shows_built_in_minimum(page: Page, gateway: Gateway) -> None:
+async def test_server_never_reached_shows_the_crisis_content_it_came_with(page: Page, gateway: Gateway) -> None:
+    # widget.js arrives with the pack's static crisis content: shown even if no API call ever succeeds.
     await page.route("**/api/**", lambda route: route.abort())
     await open_widget(page, gateway.url + "/")
     await say(page, "hello")
     bot = page.locator(".sg-msg--bot").last
     await expect(bot).to_contain_text("999")
     await expect(bot).to_contain_text("116 123")
-    await expect(bot.locator('a[href="tel:116123"]')).to_have_count(1)
+    await expect(bot.locator('a[href="tel:116123"]').first).to_be_visible()
+    first_line = gateway.app[WEB].config["fallback"][0]["text"].splitlines()[0]
+    await expect(bot).to_contain_text(first_line)
+
+
+async def test_the_widget_speaks_the_pack_language(page: Page, gateway: Gateway) -> None:
+    await open_widget(page, gateway.url + "/")
+    await expect(page.locator(".sg-root")).to_have_attribute("lang", "en")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    labels = gateway.app[PACK].channels.widget
+    await expect(page.get_by_role("button", name=str(labels["send"]), exact=True)).to_be_visible()
+    await expect(page.get_by_role("textbox", name=str(labels["input_label"]))).to_be_visible()
+
+
+async def test_a_copy_without_the_gateways_words_does_not_start(page: Page, gateway: Gateway) -> None:
+    # widget.js as stored, not as the gateway serves it: no labels, so no nameless buttons either.
+    raw = (STATIC_DIR / "widget.js").read_text()
+    await page.route("**/widget.js", lambda route: route.fulfill(body=raw, content_type="text/javascript"))
+    await page.goto(gateway.url + "/")
+    await page.wait_for_load_state("load")
+    await expect(page.locator(".sg-root")).to_have_count(0)
+    await expect(page.locator(".sg-exit")).to_have_count(0)
 
 
 async def test_rasa_down_shows_static_crisis_content(page: Page, gateway: Gateway) -> None:
