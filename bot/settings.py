@@ -47,6 +47,7 @@ class Settings:
     #: Where Rasa keeps conversations: "memory" (default; nothing on disk), or opt-in "redis" / "sql",
     #: both always with expiry (TRACKER_TTL_SECONDS).
     tracker_store: str = field(default_factory=lambda: os.environ.get("TRACKER_STORE", "memory").lower())
+    #: Redis for TRACKER_STORE=redis; when set, gateways also keep their short-lived state there (bot/gateway/state.py).
     redis_host: str = field(default_factory=lambda: os.environ.get("REDIS_HOST", ""))
     redis_port: int = field(default_factory=lambda: _int("REDIS_PORT", 6379))
     redis_db: int = field(default_factory=lambda: _int("REDIS_DB", 0))
@@ -71,9 +72,12 @@ class Settings:
     #: Where quick exit sends the page. Neutral by default; a charity may choose another.
     web_exit_url: str = field(default_factory=lambda: os.environ.get("WEB_EXIT_URL", "https://www.bbc.co.uk/weather"))
     web_max_message_chars: int = field(default_factory=lambda: _int("WEB_MAX_MESSAGE_CHARS", 2000))
-    #: Messages per minute per widget session, and per client address (counted in memory only).
+    #: Messages per minute per widget session, and per client address (in memory, or in Redis when REDIS_HOST is set).
     web_session_messages_per_minute: int = field(default_factory=lambda: _int("WEB_SESSION_MESSAGES_PER_MINUTE", 30))
     web_client_messages_per_minute: int = field(default_factory=lambda: _int("WEB_CLIENT_MESSAGES_PER_MINUTE", 120))
+    #: Key for the HMAC of client addresses in the per-address counters. Unset: random per process, which is
+    #: fine for one gateway; gateways sharing Redis need the same key to share the per-address limit.
+    web_client_hash_key: str = field(default_factory=lambda: os.environ.get("WEB_CLIENT_HASH_KEY", ""), repr=False)
 
     # --- Telegram (bot/gateway/telegram.py) ---
     #: From BotFather. Unset: Telegram is off and everything else runs.
@@ -83,7 +87,7 @@ class Settings:
     #: Public HTTPS URL of this gateway's /telegram/webhook; set it to use a webhook instead of polling.
     telegram_webhook_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_URL", ""))
     telegram_webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""), repr=False)
-    #: Key for the HMAC that turns a chat id into a Rasa sender id. Unset: random per process.
+    #: Key for the HMAC that turns a chat id into a Rasa sender id. Unset: random per process (refused with REDIS_HOST).
     telegram_hmac_key: str = field(default_factory=lambda: os.environ.get("TELEGRAM_HMAC_KEY", ""), repr=False)
     telegram_protect_content: bool = field(default_factory=lambda: _bool("TELEGRAM_PROTECT_CONTENT", True))
     #: Delete each user message as soon as it has been answered (off by default; see README).

@@ -37,3 +37,14 @@ def test_dockerfiles_run_as_non_root_and_copy_what_exists() -> None:
             if line.startswith("COPY "):
                 for source in line.split()[1:-1]:
                     assert (ROOT / source.rstrip("/")).exists() or source.startswith("models"), f"{name}: {source} does not exist"
+
+
+def test_gateways_scale_out_with_shared_keys_from_a_secret_never_the_config_map() -> None:
+    documents = [d for d in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "survivor-support.yaml").read_text()) if d]
+    config = next(d for d in documents if d["kind"] == "ConfigMap")["data"]
+    assert config["REDIS_HOST"] and not {"WEB_CLIENT_HASH_KEY", "TELEGRAM_HMAC_KEY"} & set(config)
+    [gateway] = [d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "gateway"]
+    assert gateway["spec"]["replicas"] >= 2
+    env = {item["name"]: item for item in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+    for name in ("WEB_CLIENT_HASH_KEY", "TELEGRAM_HMAC_KEY"):
+        assert "secretKeyRef" in env[name]["valueFrom"], name

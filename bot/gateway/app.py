@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.content.loader import ContentPack, load_pack
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.state import GatewayState, open_state
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -16,14 +17,22 @@ logger = logging.getLogger(__name__)
 PACK: web.AppKey[ContentPack] = web.AppKey("pack", ContentPack)
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+#: Sessions, counters, Telegram ids: in memory, or in Redis shared with other gateways (bot/gateway/state.py).
+STATE: web.AppKey[GatewayState] = web.AppKey("state")
 
 #: Each channel module offers `setup(app) -> None`; they are attached in this order.
 ChannelSetup = Callable[[web.Application], None]
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """Liveness for the supervisor and container probes. Says nothing about conversations."""
-    return web.json_response({"status": "ok"})
+    """Liveness for the supervisor and container probes. Says nothing about conversations.
+
+    With Redis down the gateway is degraded, not dead: it still answers every survivor (at least with
+    the static crisis content), so the answer stays 200 and a probe never takes every gateway away.
+    """
+    if await request.app[STATE].healthy():
+        return web.json_response({"status": "ok"})
+    return web.json_response({"status": "degraded", "reason": "state store (Redis) unavailable"})
 
 
 def create_app(
@@ -31,22 +40,25 @@ def create_app(
     pack: ContentPack | None = None,
     rasa: RasaClient | None = None,
     channels: list[ChannelSetup] | None = None,
+    state: GatewayState | None = None,
 ) -> web.Application:
-    """Build the gateway. Channels default to every channel module available."""
+    """Build the gateway. Channels default to every channel module available; state to `open_state`."""
     settings = settings or Settings()
     pack = pack or load_pack()
     app = web.Application(client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[PACK] = pack
     app[RASA] = rasa or RasaClient(settings.rest_webhooks, pack, timeout=settings.rasa_timeout_seconds)
+    app[STATE] = state or open_state(settings)
     app.router.add_get("/healthz", healthz)
     for setup in channels if channels is not None else default_channels():
         setup(app)
 
-    async def close_rasa(app: web.Application) -> None:
+    async def close_clients(app: web.Application) -> None:
         await app[RASA].close()
+        await app[STATE].close()
 
-    app.on_cleanup.append(close_rasa)
+    app.on_cleanup.append(close_clients)
     return app
 
 
@@ -70,6 +82,7 @@ def main() -> None:
     settings = Settings()
     install_log_redaction(settings.log_level)
     app = create_app(settings)
-    logger.info("Gateway listening on http://%s:%s", settings.host, settings.gateway_port)
+    where = "in Redis, shared by every gateway" if app[STATE].kind == "redis" else "in this process's memory"
+    logger.info("Gateway listening on http://%s:%s; sessions and ids kept %s", settings.host, settings.gateway_port, where)
     # access_log=None: no client addresses or paths in any log.
     web.run_app(app, host=settings.host, port=settings.gateway_port, access_log=None, print=None)

@@ -24,8 +24,9 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.content.loader import ContentPack
-from bot.gateway.app import PACK, RASA, SETTINGS
+from bot.gateway.app import PACK, RASA, SETTINGS, STATE
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.state import GatewayState
 from bot.gateway.telegram_conversation import Conversation
 from bot.privacy import NOISY_LOGGERS
 from bot.settings import Settings
@@ -55,6 +56,19 @@ def api_urls(api_url: str) -> tuple[str, str]:
     return f"{root}/bot", f"{root}/file/bot"
 
 
+def check_shared_state_settings(settings: Settings) -> None:
+    """Refuse shared state (REDIS_HOST) without TELEGRAM_HMAC_KEY.
+
+    Every gateway must hash a chat id the same way, or a chat's turns, message ids and buttons would
+    scatter over as many conversations as there are gateways.
+    """
+    if settings.redis_host and not settings.telegram_hmac_key:
+        raise SystemExit(
+            "error: REDIS_HOST is set (gateways share their state) but TELEGRAM_HMAC_KEY is not; "
+            "set the same secret TELEGRAM_HMAC_KEY on every gateway"
+        )
+
+
 def check_webhook_settings(settings: Settings) -> None:
     """Refuse to start webhook mode without a usable secret: anyone could post fake updates."""
     if not settings.telegram_webhook_url:
@@ -78,9 +92,10 @@ class TelegramChannel:
         clock: Callable[[], float] = time.monotonic,
         poll_timeout: float = 10.0,
         retry_delay: float = 5.0,
+        state: Optional[GatewayState] = None,
     ) -> None:
         self.settings = settings
-        self.conversation = Conversation(settings, pack, rasa, clock)
+        self.conversation = Conversation(settings, pack, rasa, clock, state=state)
         self.poll_timeout = poll_timeout
         self.retry_delay = retry_delay
         self.application: Optional[TelegramApplication] = None
@@ -222,7 +237,8 @@ def setup(
         logger.info("Telegram is off (TELEGRAM_BOT_TOKEN not set)")
         return
     check_webhook_settings(settings)
-    channel = TelegramChannel(settings, app[PACK], app[RASA], clock, poll_timeout, retry_delay)
+    check_shared_state_settings(settings)
+    channel = TelegramChannel(settings, app[PACK], app[RASA], clock, poll_timeout, retry_delay, state=app[STATE])
     app[TELEGRAM] = channel
     if channel.webhook_mode:
         app.router.add_post(WEBHOOK_PATH, channel.webhook)

@@ -2,6 +2,9 @@
 
 Every update from a private chat gets an answer (Rasa's, the static crisis content when Rasa is
 down, or a kind sentence from `telegram_texts`); group chats get a refusal and the bot leaves.
+Message ids, button ids and flood counters live in the gateway state (memory, or Redis shared by
+every gateway); when Redis is unavailable the chat is still answered, with fewer extras: ids are not
+recorded for /exit, buttons that need a stored id are left out, and nothing is rate limited.
 Nothing here logs text, chat ids or names: only what happened, by kind.
 """
 
@@ -30,10 +33,10 @@ from telegram.ext import ContextTypes
 from bot.content.loader import ContentPack
 from bot.content.render import Button, Reply, static_fallback
 from bot.gateway import telegram_texts as texts
-from bot.gateway.expiring import ExpiringMap, RateLimiter
 from bot.gateway.rasa_client import FORGET_PAYLOAD, RasaClient
+from bot.gateway.state import GatewayState, Limiter, MemoryState, StateUnavailableError
 from bot.gateway.telegram_format import split_markdown, to_html, to_plain
-from bot.gateway.telegram_memory import ButtonIds, ChatLocks, MessageLog, SenderIds
+from bot.gateway.telegram_memory import ChatLocks, HeldMessages, SenderIds
 from bot.rasa_plugins.command_map import CommandMap
 from bot.settings import Settings
 
@@ -61,7 +64,7 @@ def command_name(text: str) -> Optional[str]:
 
 
 class Conversation:
-    """Handles updates for the Telegram channel. State lives in the memory maps only."""
+    """Handles updates for the Telegram channel. State lives in `state` (this process's memory by default)."""
 
     def __init__(
         self,
@@ -70,16 +73,20 @@ class Conversation:
         rasa: RasaClient,
         clock: Callable[[], float] = time.monotonic,
         commands: Optional[CommandMap] = None,
+        state: Optional[GatewayState] = None,
     ) -> None:
         self.settings = settings
         self.pack = pack
         self.rasa = rasa
+        state = state or MemoryState()
         self.sender_ids = SenderIds(settings.telegram_hmac_key)
-        self.messages = MessageLog(clock)
-        self.buttons = ButtonIds(max(settings.tracker_ttl_seconds, 60), clock)
+        self.messages = state.message_ids(clock)
+        self.buttons = state.buttons(max(settings.tracker_ttl_seconds, 60), clock)
+        # One chat's turns in order within this gateway; across gateways Rasa's lock store orders the turns.
         self.locks = ChatLocks()
-        self.limiter = RateLimiter(settings.telegram_messages_per_minute, FLOOD_WINDOW_SECONDS, clock)
-        self._warned: ExpiringMap[str, bool] = ExpiringMap(FLOOD_WINDOW_SECONDS, clock=clock)
+        self.limiter = state.limiter("telegram", settings.telegram_messages_per_minute, FLOOD_WINDOW_SECONDS, clock)
+        # At most one "slow down" per chat and window: a limit of 1 is "the first time in this window".
+        self._warned: Limiter = state.limiter("telegram-warned", 1, FLOOD_WINDOW_SECONDS, clock)
         self.commands = commands or CommandMap.from_content_dir(pack.root.parent, locale=pack.info.locale)
 
     # --- entry points -------------------------------------------------------------------------
@@ -113,14 +120,14 @@ class Conversation:
             await self.refuse_group(bot, chat)
             return
         sender = self.sender_ids(chat.id)
-        self.messages.add(sender, message.message_id)
+        await self.remember(sender, message.message_id)
         text = message.text
         if text is not None and self.is_exit(text):
             # The way out skips the flood limit and waits for nothing but the chat's current turn.
             async with self.locks.hold(sender):
                 await self.exit(bot, chat.id, sender)
             return
-        if not self.allow(sender):
+        if not await self.allow(sender):
             await self.slow_down(bot, chat.id, sender)
             return
         async with self.locks.hold(sender):
@@ -145,12 +152,12 @@ class Conversation:
         chat_id = message.chat.id
         sender = self.sender_ids(chat_id)
         data = query.data or ""
-        payload = MENU_PAYLOAD if data == MENU_BUTTON else self.buttons.payload(sender, data)
+        payload = MENU_PAYLOAD if data == MENU_BUTTON else await self.button_payload(sender, data)
         if data == EXIT_BUTTON or payload == FORGET_PAYLOAD:
             async with self.locks.hold(sender):
                 await self.exit(bot, chat_id, sender)
             return
-        if not self.allow(sender):
+        if not await self.allow(sender):
             await self.slow_down(bot, chat_id, sender)
             return
         async with self.locks.hold(sender):
@@ -171,16 +178,41 @@ class Conversation:
         command = command_name(text)
         return COMMANDS.get(command, text) if command else text
 
-    def allow(self, sender: str) -> bool:
-        return self.limiter.allow(sender)
+    async def allow(self, sender: str) -> bool:
+        """Count one message; without the shared store nothing is counted, so nobody is kept from an answer."""
+        try:
+            return await self.limiter.allow(sender)
+        except StateUnavailableError:
+            return True
+
+    # --- state, with the shared store possibly unavailable (it logs that itself, once) ----------------
+
+    async def remember(self, sender: str, message_id: int) -> None:
+        """Hold a message id for /exit; without the shared store it is not held (and /exit cannot delete it)."""
+        try:
+            await self.messages.add(sender, message_id)
+        except StateUnavailableError:
+            pass
+
+    async def button_payload(self, sender: str, button_id: str) -> Optional[str]:
+        """A pressed button's payload; None (shown as expired, then the menu) if it cannot be found."""
+        try:
+            return await self.buttons.payload(sender, button_id)
+        except StateUnavailableError:
+            return None
+
+    async def first_warning(self, sender: str) -> bool:
+        try:
+            return await self._warned.allow(sender)
+        except StateUnavailableError:
+            return True
 
     # --- actions ------------------------------------------------------------------------------
 
     async def slow_down(self, bot: Bot, chat_id: int, sender: str) -> None:
         """Say once per window that messages are coming quickly; the rest are not read."""
-        if sender in self._warned:
+        if not await self.first_warning(sender):
             return
-        self._warned.set(sender, True)
         logger.info("A Telegram chat passed the message limit; asked it to slow down")
         await self.send(bot, chat_id, sender, texts.flood(self.pack), plain=True)
 
@@ -197,7 +229,10 @@ class Conversation:
 
     async def exit(self, bot: Bot, chat_id: int, sender: str) -> None:
         """Forget the conversation in Rasa, delete every message still deletable, say what is left."""
-        held = self.messages.take(sender)
+        try:
+            held = await self.messages.take(sender)
+        except StateUnavailableError:
+            held = HeldMessages([], 0)  # Rasa still forgets; the messages stay, and the summary says how to delete the chat
         # Both at once: a survivor leaving in a hurry should not wait for Rasa to delete messages.
         forgotten, refused = await asyncio.gather(self.rasa.forget(sender), self.delete(bot, chat_id, held.deletable))
         deleted = len(held.deletable) - refused
@@ -239,7 +274,10 @@ class Conversation:
         except TelegramError as error:
             logger.info("Could not delete an answered Telegram message (%s)", type(error).__name__)
             return
-        self.messages.discard(sender, message_id)
+        try:
+            await self.messages.discard(sender, message_id)
+        except StateUnavailableError:
+            pass  # /exit will try it again and Telegram will refuse: counted as refused, nothing worse
 
     async def send_replies(self, bot: Bot, chat_id: int, sender: str, replies: Sequence[Reply]) -> None:
         """Rasa's replies as Telegram messages; the last one always carries the way out."""
@@ -267,7 +305,7 @@ class Conversation:
             pieces = [texts.choose(self.pack)]
         sent = True
         for index, piece in enumerate(pieces):
-            keyboard = self.keyboard(sender, buttons) if index == len(pieces) - 1 else None
+            keyboard = await self.keyboard(sender, buttons) if index == len(pieces) - 1 else None
             sent = await self._send_piece(bot, chat_id, sender, piece, keyboard, plain) and sent
         return sent
 
@@ -296,20 +334,26 @@ class Conversation:
             except TelegramError as error:
                 logger.warning("Could not send a Telegram message (%s)", type(error).__name__)
                 return False
-            self.messages.add(sender, message.message_id)
+            await self.remember(sender, message.message_id)
             return True
         return False
 
-    def keyboard(self, sender: str, buttons: Sequence[Button]) -> Optional[InlineKeyboardMarkup]:
+    async def keyboard(self, sender: str, buttons: Sequence[Button]) -> Optional[InlineKeyboardMarkup]:
         """One button per row (titles can be long on a phone); callback data is a short random id."""
-        if not buttons:
-            return None
-        rows = [[InlineKeyboardButton(button.title, callback_data=self.callback_data(sender, button))] for button in buttons]
-        return InlineKeyboardMarkup(rows)
+        rows = []
+        for button in buttons:
+            data = await self.callback_data(sender, button)
+            if data is not None:
+                rows.append([InlineKeyboardButton(button.title, callback_data=data)])
+        return InlineKeyboardMarkup(rows) if rows else None
 
-    def callback_data(self, sender: str, button: Button) -> str:
+    async def callback_data(self, sender: str, button: Button) -> Optional[str]:
+        """The button's callback data; None when its id cannot be stored (the button is then left out)."""
         if button.payload == FORGET_PAYLOAD:
             return EXIT_BUTTON
         if button.payload == MENU_PAYLOAD:
             return MENU_BUTTON
-        return self.buttons.new(sender, button.payload)
+        try:
+            return await self.buttons.new(sender, button.payload)
+        except StateUnavailableError:
+            return None

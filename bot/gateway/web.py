@@ -9,9 +9,11 @@ Routes (all on the gateway's port):
 - ``POST /api/message`` ``{session, text}``: forwards to Rasa, returns ``{replies, from_rasa}``.
 - ``POST /api/forget`` ``{session}``: clears the conversation in Rasa and drops the session.
 
-What is kept: the session -> sender map, in memory only, for ``tracker_ttl_seconds`` after the last
-message; rate counters (keyed by the session, or by a keyed hash of the client address) for one
-minute. Nothing is logged about a request: no text, no session or sender id, no address.
+What is kept (in memory, or in Redis shared by every gateway when REDIS_HOST is set; bot/gateway/state.py):
+the session -> sender map, keyed by a hash of the session id, for ``tracker_ttl_seconds`` after the last
+message; rate counters (keyed by that hash, or by a keyed hash of the client address) for one minute.
+Without Redis a message still gets the static crisis content. Nothing is logged about a request: no
+text, no session or sender id, no address.
 No cookie is ever set. Behaviour and headers are written down in docs/web-widget.md.
 """
 
@@ -27,7 +29,6 @@ import re
 import secrets
 import string
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import urlsplit
@@ -37,9 +38,9 @@ from aiohttp import web
 from bot.content.loader import ContentPack
 from bot.content.render import Reply, static_fallback
 from bot.content.schema import CHANNEL_TEXTS
-from bot.gateway.app import PACK, RASA, SETTINGS
-from bot.gateway.expiring import ExpiringMap, RateLimiter
+from bot.gateway.app import PACK, RASA, SETTINGS, STATE
 from bot.gateway.pages import page_texts
+from bot.gateway.state import GatewayState, Limiter, MemoryState, StateUnavailableError, WebSession
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -109,14 +110,6 @@ def widget_labels(pack: ContentPack, title: str) -> dict[str, str]:
     return labels
 
 
-@dataclass
-class WebSession:
-    """One widget conversation: the Rasa sender id it maps to, and whether a message was ever sent."""
-
-    sender: str
-    used: bool = False
-
-
 def replies_json(replies: list[Reply]) -> list[dict[str, Any]]:
     return [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]} for r in replies]
 
@@ -124,13 +117,17 @@ def replies_json(replies: list[Reply]) -> list[dict[str, Any]]:
 class WebChannel:
     """State of the web channel: sessions, rate limits, the widget's configuration and files."""
 
-    def __init__(self, settings: Settings, pack: ContentPack) -> None:
+    def __init__(self, settings: Settings, pack: ContentPack, state: Optional[GatewayState] = None) -> None:
         self.settings = settings
-        self.sessions: ExpiringMap[str, WebSession] = ExpiringMap(settings.tracker_ttl_seconds)
-        self.session_limiter = RateLimiter(settings.web_session_messages_per_minute, RATE_WINDOW_SECONDS)
-        self.client_limiter = RateLimiter(settings.web_client_messages_per_minute, RATE_WINDOW_SECONDS)
-        # Client addresses are only ever used through this keyed hash, and the key dies with the process.
-        self._client_key = secrets.token_bytes(32)
+        state = state or MemoryState()
+        self.sessions = state.sessions(settings.tracker_ttl_seconds)
+        self.session_limiter = state.limiter("web-session", settings.web_session_messages_per_minute, RATE_WINDOW_SECONDS)
+        self.client_limiter = state.limiter("web-client", settings.web_client_messages_per_minute, RATE_WINDOW_SECONDS)
+        # Client addresses are only ever used through this keyed hash. Unset, the key dies with the process;
+        # gateways sharing Redis need one key (WEB_CLIENT_HASH_KEY) to count an address together.
+        self._client_key = settings.web_client_hash_key.encode("utf-8") or secrets.token_bytes(32)
+        if state.kind == "redis" and not settings.web_client_hash_key:
+            logger.warning("WEB_CLIENT_HASH_KEY is not set: this gateway counts the per-address limit on its own")
         self.allowed_origins = _checked_origins(settings.web_allowed_origins)
         branding = pack.info.branding
         self.exit_url = branding.exit_url or settings.web_exit_url
@@ -185,6 +182,18 @@ class WebChannel:
 
     def client_key(self, request: web.Request) -> str:
         return hmac.new(self._client_key, (request.remote or "").encode(), hashlib.sha256).hexdigest()
+
+    @staticmethod
+    async def allow(limiter: Limiter, key: str) -> bool:
+        """Count one event. Without the shared store nothing is counted: a limit never keeps a survivor from an answer."""
+        try:
+            return await limiter.allow(key)
+        except StateUnavailableError:
+            return True
+
+    def degraded_answer(self) -> web.Response:
+        """The static crisis and helpline content, for a message that cannot reach its session right now."""
+        return json_response({"replies": self.config["fallback"], "from_rasa": False})
 
     def origin_allowed(self, request: web.Request) -> bool:
         """Same origin, no Origin header (not a browser), or one of WEB_ALLOWED_ORIGINS."""
@@ -252,14 +261,21 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     return data
 
 
-def find_session(channel: WebChannel, data: dict[str, Any]) -> tuple[str, WebSession]:
+def session_ref(session_id: str) -> str:
+    """What the stores see of a session id: its SHA-256. The id is a bearer secret; a dump must not hand it over."""
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+async def find_session(channel: WebChannel, data: dict[str, Any]) -> tuple[str, WebSession]:
+    """(session ref, session); ApiError if malformed or ended, StateUnavailableError if the store cannot say."""
     session_id = data.get("session")
     if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
         raise ApiError(401, "no_session", MSG_NO_SESSION)
-    session = channel.sessions.get(session_id)
+    ref = session_ref(session_id)
+    session = await channel.sessions.get(ref)
     if session is None:
         raise ApiError(410, "session_ended", MSG_NO_SESSION)
-    return session_id, session
+    return ref, session
 
 
 def slow_down() -> ApiError:
@@ -269,10 +285,15 @@ def slow_down() -> ApiError:
 @api
 async def new_session(request: web.Request) -> web.StreamResponse:
     channel = request.app[WEB]
-    if not channel.client_limiter.allow(channel.client_key(request)):
+    if not await channel.allow(channel.client_limiter, channel.client_key(request)):
         raise slow_down()
     session_id = secrets.token_urlsafe(32)
-    channel.sessions.set(session_id, WebSession(sender=secrets.token_hex(16)))
+    try:
+        await channel.sessions.create(session_ref(session_id), WebSession(sender=secrets.token_hex(16)))
+    except StateUnavailableError:
+        # Degraded: the page still gets its id and the static crisis content; messages sent with it get
+        # that content until the store is back, then "session ended" and a new session.
+        pass
     return json_response({"session": session_id, **channel.config})
 
 
@@ -280,7 +301,10 @@ async def new_session(request: web.Request) -> web.StreamResponse:
 async def message(request: web.Request) -> web.StreamResponse:
     channel = request.app[WEB]
     data = await read_json(request)
-    session_id, session = find_session(channel, data)
+    try:
+        ref, session = await find_session(channel, data)
+    except StateUnavailableError:
+        return channel.degraded_answer()
     text = data.get("text")
     if not isinstance(text, str):
         raise ApiError(400, "bad_request", MSG_BAD_REQUEST)
@@ -290,12 +314,16 @@ async def message(request: web.Request) -> web.StreamResponse:
     if len(text) > channel.settings.web_max_message_chars:
         raise ApiError(413, "too_long", MSG_TOO_LONG)
     # Both counters are always counted, so a flood from one address cannot hide behind new sessions.
-    session_ok = channel.session_limiter.allow(session_id)
-    client_ok = channel.client_limiter.allow(channel.client_key(request))
+    session_ok = await channel.allow(channel.session_limiter, ref)
+    client_ok = await channel.allow(channel.client_limiter, channel.client_key(request))
     if not (session_ok and client_ok):
         raise slow_down()
     session.used = True
-    channel.sessions.touch(session_id)
+    try:
+        if not await channel.sessions.update(ref, session):
+            raise ApiError(410, "session_ended", MSG_NO_SESSION)  # forgotten meanwhile, perhaps on another gateway
+    except StateUnavailableError:
+        pass  # the sender is known, so the message still goes to Rasa; only this restart of the TTL is lost
     answer = await request.app[RASA].send(session.sender, text, channel="web")
     return json_response({"replies": replies_json(answer.replies), "from_rasa": answer.from_rasa})
 
@@ -306,7 +334,11 @@ async def forget(request: web.Request) -> web.StreamResponse:
     channel = request.app[WEB]
     data = await read_json(request)
     session_id = data.get("session")
-    session = channel.sessions.pop(session_id) if isinstance(session_id, str) else None
+    try:
+        session = await channel.sessions.pop(session_ref(session_id)) if isinstance(session_id, str) else None
+    except StateUnavailableError:
+        # Degraded: the sender cannot be found to tell Rasa; both forget by themselves after the TTL.
+        return json_response({"forgotten": False})
     confirmed = True
     if session is not None and session.used:
         confirmed = await request.app[RASA].forget(session.sender)
@@ -385,7 +417,7 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
 
 def setup(app: web.Application) -> None:
     """Attach the web channel to the gateway (called by `create_app`)."""
-    channel = WebChannel(app[SETTINGS], app[PACK])
+    channel = WebChannel(app[SETTINGS], app[PACK], app[STATE])
     app[WEB] = channel
     app.router.add_get("/", demo_page)
     app.router.add_get("/embed", embed_page)

@@ -10,7 +10,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import expect
 
 from bot.gateway.app import PACK
-from bot.gateway.expiring import ExpiringMap
+from bot.gateway.state import MemorySessions
 from bot.gateway.web import STATIC_DIR, WEB
 from tests.browser.conftest import RESULTS, Gateway
 from tests.gateway.web_stub import STOPPED
@@ -261,7 +261,7 @@ async def test_expired_session_starts_a_new_one_and_delivers(page: Page, gateway
     await open_widget(page, gateway.url + "/")
     await say(page, "hello")
     await expect(page.locator(".sg-msg--bot")).to_have_count(1)
-    gateway.app[WEB].sessions = ExpiringMap(60)  # everything on the server expired
+    gateway.app[WEB].sessions = MemorySessions(60)  # everything on the server expired
     await say(page, "hello again")
     await expect(page.locator(".sg-note")).to_contain_text("earlier conversation had ended")
     await expect(page.locator(".sg-msg--bot")).to_have_count(2)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from bot.content.loader import ContentPack, load_pack
 from bot.content.schema import BrandColours, Branding
-from bot.gateway.expiring import ExpiringMap
+from bot.gateway.state import MemorySessions
 from bot.gateway.web import STATIC_DIR, WEB
 from tests.gateway.web_stub import GREETING_BUTTONS, STOPPED, WebStubRasa, web_gateway
 
@@ -168,7 +168,7 @@ async def test_unknown_session_is_a_410(client: Client, rasa: WebStubRasa) -> No
 async def test_session_expires_after_the_tracker_ttl_of_silence(client: Client) -> None:
     clock = Clock()
     channel = client.app[WEB]  # type: ignore[index]
-    channel.sessions = ExpiringMap(channel.settings.tracker_ttl_seconds, clock=clock)
+    channel.sessions = MemorySessions(channel.settings.tracker_ttl_seconds, clock=clock)
     session = await start(client)
     clock.now = 1799
     assert (await send(client, session, "hello")).status == 200
