@@ -31,7 +31,20 @@ def test_app_code_never_imports_rasa(path: Path) -> None:
 
 
 def test_rasa_plugins_use_only_rasa_dependencies() -> None:
-    allowed_third_party = {"rasa", "yaml", "sqlalchemy"}  # all three are Rasa dependencies
+    # import name -> distribution: each must be pinned in requirements/rasa.lock (Rasa needs it anyway).
+    allowed_third_party = {
+        "rasa": "rasa",
+        "yaml": "pyyaml",
+        "sqlalchemy": "sqlalchemy",
+        "jsonschema": "jsonschema",
+        "structlog": "structlog",
+    }
+    pinned = {
+        line.split("==")[0].strip().lower()
+        for line in (ROOT / "requirements" / "rasa.lock").read_text().splitlines()
+        if "==" in line
+    }
+    assert set(allowed_third_party.values()) <= pinned, set(allowed_third_party.values()) - pinned
     for path in (ROOT / "bot" / "rasa_plugins").glob("*.py"):
         for module in imported_modules(path):
             top = module.split(".")[0]
