@@ -5,7 +5,8 @@
 
 It starts our stack as `make run` does (action server, Rasa, gateway; all on 127.0.0.1 with free
 ports, conversations expiring after --ttl seconds of silence, the web API's rate limits lifted),
-then runs --conversations simulated survivors, each holding scripted conversations back to back
+then (after one unmeasured pass through every scripted message) runs --conversations simulated
+survivors, arriving over the first 10 s, each holding scripted conversations back to back
 through the gateway's web API (`/api/session`, `/api/message`) until --seconds have passed. Every
 --crisis-every-th message is instead a message from the crisis dev set (tests/crisis_dev), which
 must be answered with 999. The resident memory of every process is sampled every few seconds.
@@ -43,6 +44,8 @@ from tests.crisis_dev.sets import crisis_messages
 EMERGENCY_NUMBER = "999"
 MEMORY_SAMPLE_SECONDS = 5.0
 COLD_START_TIMEOUT_SECONDS = 300.0
+#: The simulated survivors start one after another over this long (at most a sixth of the run).
+RAMP_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,10 @@ class Survivor:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             return f"{path}: {type(error).__name__}", {}
 
-    async def run(self, http: aiohttp.ClientSession, deadline: float, report: SoakReport, times: dict[str, list[float]]) -> None:
+    async def run(
+        self, http: aiohttp.ClientSession, start_after: float, deadline: float, report: SoakReport, times: dict[str, list[float]]
+    ) -> None:
+        await asyncio.sleep(start_after)
         for _ in range(100_000):
             if time.monotonic() >= deadline:
                 return
@@ -188,10 +194,12 @@ async def drive(stack: Stack, plan: SoakPlan) -> SoakReport:
     start = time.monotonic()
     deadline = start + plan.seconds
     survivors = [Survivor(i, stack.gateway_url, crisis, counter) for i in range(plan.conversations)]
+    # People arrive over a few seconds, not all in the same millisecond.
+    ramp = min(RAMP_SECONDS, plan.seconds / 6) / plan.conversations
     async with load.client(plan.conversations) as http:
         sampler = asyncio.ensure_future(sample_memory(stack, start, deadline, report))
         await asyncio.wait_for(
-            asyncio.gather(*(survivor.run(http, deadline, report, times) for survivor in survivors)),
+            asyncio.gather(*(survivor.run(http, i * ramp, deadline, report, times) for i, survivor in enumerate(survivors))),
             timeout=plan.seconds + load.REQUEST_TIMEOUT_SECONDS + 30,
         )
         report.seconds = round(time.monotonic() - start, 1)
@@ -214,6 +222,7 @@ def run(plan: SoakPlan, work: Optional[Path] = None) -> SoakReport:
             report = SoakReport(plan, error=f"the stack did not start: {cold.error}")
             report.exited = stack.dead()
             return report
+        asyncio.run(load.warm_up(stack))  # every scripted message once, one at a time (not measured)
         return asyncio.run(drive(stack, plan))
     finally:
         stack.stop()
