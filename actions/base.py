@@ -20,9 +20,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.content.loader import ContentPack, ContentPackError, load_pack
 from bot.content.render import NOT_SAID, Reply, parse_region, signpost_reply
 from bot.content.schema import Region, Topic
+from bot.settings import Settings
 from bot.stats import recorder
 
 logger = logging.getLogger(__name__)
+
+
+def intro_text(pack: ContentPack) -> str:
+    """The first-turn intro, with how long this deployment really keeps a silent conversation."""
+    return pack.message("intro", minutes=str(Settings().forget_after_minutes))
 
 
 #: How often, at most, the pack's files are looked at for changes (seconds).
@@ -211,7 +217,7 @@ class SupportAction(Action, ABC):
             response = Response([signpost_reply(pack, pack.message("fallback"), state.region)], [])
         replies = list(response.replies)
         if self.introduce and not state.introduced:
-            intro = Reply(pack.message("intro"))
+            intro = Reply(intro_text(pack))
             replies = [*replies, intro] if self.intro_after_reply else [intro, *replies]
         for reply in replies:
             dispatcher.utter_message(text=reply.text, buttons=[b.as_rasa() for b in reply.buttons])

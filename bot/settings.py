@@ -95,6 +95,11 @@ class Settings:
     telegram_messages_per_minute: int = field(default_factory=lambda: _int("TELEGRAM_MESSAGES_PER_MINUTE", 20))
 
     @property
+    def forget_after_minutes(self) -> int:
+        """TRACKER_TTL_SECONDS in whole minutes (at least 1), as the intro tells the survivor."""
+        return max(1, round(self.tracker_ttl_seconds / 60))
+
+    @property
     def rasa_url(self) -> str:
         return os.environ.get("RASA_URL", f"http://{self.host}:{self.rasa_port}")
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.base import intro_text
 from actions.conversation import (
     ActionAcknowledgeDisclosure,
     ActionAffirm,
@@ -44,14 +45,14 @@ def payloads(messages: list[dict[str, Any]]) -> list[str]:
 
 def test_first_turn_says_what_the_assistant_is_whatever_was_said(pack: ContentPack) -> None:
     messages, slots = run(ActionAcknowledgeDisclosure(), make_tracker("disclose", introduced=False))
-    assert messages[0]["text"] == pack.message("intro")
+    assert messages[0]["text"] == intro_text(pack)
     assert pack.message("disclosure") in text_of(messages)
     assert slots["introduced"] is True
 
 
 def test_intro_is_not_repeated(pack: ContentPack) -> None:
     messages, _ = run(ActionGreet(), make_tracker("greet", introduced=True))
-    assert pack.message("intro") not in text_of(messages)
+    assert intro_text(pack) not in text_of(messages)
     assert "/ask_criminal_route" in payloads(messages)
 
 
@@ -149,7 +150,7 @@ def test_tell_me_more_without_a_topic_offers_the_menu(pack: ContentPack) -> None
 def test_crisis_reply_comes_first_even_on_the_first_turn(pack: ContentPack, intent: str, kind: str) -> None:
     messages, slots = run(ActionCrisis(), make_tracker(intent, introduced=False, last_topic="work"))
     assert messages[0]["text"].startswith(getattr(pack.crisis, kind).text.strip()[:30])
-    assert messages[-1]["text"] == pack.message("intro")
+    assert messages[-1]["text"] == intro_text(pack)
     assert "/safe_now" in payloads(messages) and "/stop" in payloads(messages)
     assert slots["before_crisis_topic"] == "work"
 
@@ -233,3 +234,12 @@ def test_a_failing_action_still_signposts_and_logs_no_text(pack: ContentPack, ca
     messages, _ = run(Broken(), make_tracker("menu", text="canary-9d2e"))
     assert pack.message("fallback") in text_of(messages) and "/menu" in payloads(messages)
     assert "canary-9d2e" not in caplog.text and "RuntimeError" in caplog.text
+
+
+def test_the_intro_tells_how_long_this_deployment_keeps_a_silent_conversation(
+    pack: ContentPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "after 30 minutes of silence" in intro_text(pack)  # the default, TRACKER_TTL_SECONDS=1800
+    monkeypatch.setenv("TRACKER_TTL_SECONDS", "600")
+    assert "after 10 minutes of silence" in intro_text(pack)
+    assert "{" not in intro_text(pack)

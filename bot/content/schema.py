@@ -56,7 +56,7 @@ REQUIRED_MESSAGES = (
 )
 
 #: Placeholders a message may use; anything else in braces is a mistake.
-ALLOWED_PLACEHOLDERS = {"bot_name", "region", "topic", "time", "day", "contact"}
+ALLOWED_PLACEHOLDERS = {"bot_name", "region", "topic", "time", "day", "contact", "minutes"}
 
 MAX_RESOURCES_PER_MESSAGE = 3
 
