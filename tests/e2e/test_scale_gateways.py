@@ -9,7 +9,6 @@ pressed on B, and /exit on B deletes the messages A recorded. Then everything ex
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import shutil
 import subprocess
@@ -218,4 +217,4 @@ def test_two_gateways_share_web_and_telegram_state_and_it_all_expires(
             try:
                 gateway_b.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                os.kill(gateway_b.pid, 9)
+                gateway_b.kill()
