@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import re
 import time
@@ -34,6 +35,8 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
+#: An update's body must have arrived whole within this (Telegram sends small bodies at once).
+WEBHOOK_BODY_TIMEOUT_SECONDS = 10.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
 #: Nothing else is delivered: no edits, no channel posts, no member changes, no inline queries.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -209,7 +212,11 @@ class TelegramChannel:
         if application is None or not self.ready.is_set():
             return web.Response(status=503)  # Telegram retries later
         try:
-            data = await request.json()
+            raw = await asyncio.wait_for(request.read(), WEBHOOK_BODY_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            return web.Response(status=408, headers={"Connection": "close"})  # a trickling body holds nothing up
+        try:
+            data = json.loads(raw or b"null")
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             update = Update.de_json(data, application.bot)

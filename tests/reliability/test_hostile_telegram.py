@@ -5,6 +5,7 @@ receives is escaped, forged webhook calls are refused and junk updates never cau
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -162,3 +163,34 @@ async def test_junk_updates_with_the_right_secret_are_never_a_5xx(api: FakeBotAp
     assert 4321 in answered
     # The one junk update that parses as a private text message with text of the wrong type still gets the crisis numbers.
     assert answered <= {1, 4321}
+
+
+async def test_a_webhook_body_that_trickles_in_is_cut_off(
+    api: FakeBotApi, rasa: StubRasa, pack: ContentPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.gateway import telegram
+
+    monkeypatch.setattr(telegram, "WEBHOOK_BODY_TIMEOUT_SECONDS", 0.5)
+    update = api.message_update(5678, "hello") | {"update_id": 7}
+    body = json.dumps(update).encode()
+
+    async def trickle() -> AsyncIterator[bytes]:
+        for byte in body[:40]:
+            await asyncio.sleep(0.1)
+            yield bytes([byte])
+
+    async with gateway(settings_for(api, **WEBHOOK), pack, rasa.url) as (client, _):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        response = await client.post(
+            "/telegram/webhook", data=trickle(), headers={HEADER: SECRET, "Content-Type": "application/json"}
+        )
+        assert response.status == 408
+        assert loop.time() - started < 2.5
+        # Still serving: the same update sent whole is answered.
+        assert (
+            await client.post("/telegram/webhook", data=body, headers={HEADER: SECRET, "Content-Type": "application/json"})
+        ).status == 200
+        await api.wait_for("sendMessage")
+        await api.settle()
+    assert {call["chat_id"] for call in api.calls_to("sendMessage")} == {5678}
