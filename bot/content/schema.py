@@ -474,6 +474,7 @@ CHANNEL_TEXTS: dict[str, dict[str, TextSpec]] = {
         "exit_deleted": _COUNTED,
         "exit_too_old": _COUNTED,
         "exit_older_remain": _TEXT,
+        "exit_messages_unknown": _TEXT,
         "exit_refused": _COUNTED,
         "exit_not_forgotten": _COUNTED,
         "delete_chat_howto": _TEXT,

@@ -229,10 +229,11 @@ class Conversation:
 
     async def exit(self, bot: Bot, chat_id: int, sender: str) -> None:
         """Forget the conversation in Rasa, delete every message still deletable, say what is left."""
+        known = True
         try:
             held = await self.messages.take(sender)
         except StateUnavailableError:
-            held = HeldMessages([], 0)  # Rasa still forgets; the messages stay, and the summary says how to delete the chat
+            held, known = HeldMessages([], 0), False  # Rasa still forgets; the summary says the messages stay
         # Both at once: a survivor leaving in a hurry should not wait for Rasa to delete messages.
         forgotten, refused = await asyncio.gather(self.rasa.forget(sender), self.delete(bot, chat_id, held.deletable))
         deleted = len(held.deletable) - refused
@@ -244,7 +245,7 @@ class Conversation:
             refused,
         )
         summary = texts.exit_summary(
-            self.pack, deleted, held.too_old, refused, forgotten, self.settings.tracker_ttl_seconds // 60
+            self.pack, deleted, held.too_old, refused, forgotten, self.settings.tracker_ttl_seconds // 60, known
         )
         await self.send(bot, chat_id, sender, summary, plain=True, exit_button=False)
 

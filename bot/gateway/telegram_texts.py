@@ -39,12 +39,20 @@ def choose(pack: ContentPack) -> str:
     return text(pack, "choose")
 
 
-def exit_summary(pack: ContentPack, deleted: int, too_old: int, refused: int, forgotten: bool, ttl_minutes: int) -> str:
-    """The one message left after /exit: what went, what could not, and how to delete the chat."""
+def exit_summary(
+    pack: ContentPack, deleted: int, too_old: int, refused: int, forgotten: bool, ttl_minutes: int, messages_known: bool = True
+) -> str:
+    """The one message left after /exit: what went, what could not, and how to delete the chat.
+
+    `messages_known` is False when the chat's message ids could not be read (the shared store was
+    down): then nothing was deleted, and the summary says so rather than suggest the rest went.
+    """
     lines = [text(pack, "exit_cleared")]
     if deleted:
         lines.append(text(pack, "exit_deleted", deleted))
-    if too_old:
+    if not messages_known:
+        lines.append(text(pack, "exit_messages_unknown"))
+    elif too_old:
         lines.append(text(pack, "exit_too_old", too_old))
     else:
         lines.append(text(pack, "exit_older_remain"))

@@ -82,9 +82,13 @@ async def test_without_redis_the_chat_is_still_answered_and_can_still_exit(
         api.message(CHAT, "hello")
         [sent] = await api.wait_for("sendMessage")
         api.message(CHAT, "/exit")
-        await api.wait_for("sendMessage", 2)
+        summary = (await api.wait_for("sendMessage", 2))[-1]["text"]
         await asyncio.sleep(0.1)
     assert "116 123" in sent["text"]
+    # The summary does not pretend: nothing was deleted, and it says how to delete the chat.
+    assert pack.channel_text("telegram", "exit_messages_unknown") in summary
+    assert pack.channel_text("telegram", "exit_older_remain") not in summary
+    assert pack.channel_text("telegram", "delete_chat_howto") in summary
     # "Tell me more" needs a stored id and is left out; the way out needs none.
     assert keyboard(sent) == [("Stop and clear", EXIT_BUTTON)]
     assert rasa.messages() == ["hello", "/stop"]
