@@ -194,6 +194,16 @@ def _is_hide(raw: Any) -> bool:
     return isinstance(raw, dict) and raw.get("hidden") is True
 
 
+def _hide_allowed(raw: dict[str, Any], file: str, key: str, kind: str, needs: str, exists: bool, problems: list[Problem]) -> bool:
+    """Whether an overlay's `hidden: true` entry may hide `key` (a `kind` of the default pack); else a problem is added."""
+    extra = sorted(set(raw) - _HIDE_KEYS)
+    if extra:
+        problems.append(Problem(file, key, "hidden", f"a hidden {kind} needs only {needs}; remove {extra}"))
+    elif not exists:
+        problems.append(Problem(file, key, "hidden", f"there is no {kind} '{key}' in the default pack to hide"))
+    return not extra and exists
+
+
 @dataclass
 class _Layer:
     """One folder's raw files: the default pack's, or an overlay's."""
@@ -275,12 +285,7 @@ def _merge_helplines(base: _Layer, over: Optional[_Layer], problems: list[Proble
             continue
         seen.add(key)
         if _is_hide(raw):
-            extra = sorted(set(raw) - _HIDE_KEYS)
-            if extra:
-                problems.append(Problem(file, key, "hidden", f"a hidden helpline needs only id and hidden: true; remove {extra}"))
-            elif key not in merged:
-                problems.append(Problem(file, key, "hidden", f"there is no helpline '{key}' in the default pack to hide"))
-            else:
+            if _hide_allowed(raw, file, key, "helpline", "id and hidden: true", key in merged, problems):
                 hidden.add(key)
             continue
         if key not in merged:
@@ -457,12 +462,7 @@ def load_pack(
         if raw is None:
             continue  # unreadable: already reported
         if _is_hide(raw):
-            extra = sorted(set(raw) - _HIDE_KEYS)
-            if extra:
-                problems.append(Problem(file, stem, "hidden", f"a hidden topic needs only hidden: true; remove {extra}"))
-            elif stem not in topic_data:
-                problems.append(Problem(file, stem, "hidden", f"there is no topic '{stem}' in the default pack to hide"))
-            else:
+            if _hide_allowed(raw, file, stem, "topic", "hidden: true", stem in topic_data, problems):
                 hidden_topics.add(stem)
             continue
         topic_data[stem] = (_merge_topic(topic_data[stem][0], raw) if stem in topic_data else raw, file)
