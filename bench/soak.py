@@ -15,6 +15,12 @@ It passes (exit 0) only when: no request failed (a reply from the gateway's stat
 counts as a failure: Rasa was not reached), every crisis message was answered with 999, no process
 exited, and no process's memory grew by more than --max-growth between the first and second
 half of the run. Each loop is bounded in count and time; nothing leaves the machine.
+
+--pace F is the version that a busy machine cannot fail (the one `make test` runs): it first
+measures what this stack answers per second right now, then offers only the fraction F of that
+(each survivor pauses between messages), and a static-fallback reply is counted but is not a
+failure: it is still an answer with the crisis numbers. What must hold is that no message is
+lost and every crisis message gets 999.
 """
 
 from __future__ import annotations
@@ -58,6 +64,14 @@ class SoakPlan:
     crisis_every: int = 10
     #: Largest allowed growth of any process's peak memory from the first half to the second.
     max_growth: float = 0.10
+    #: None: every survivor sends as soon as answered (the stack saturated). A fraction: offer only
+    #: that share of the capacity measured at the start, and count static fallbacks without failing.
+    pace: Optional[float] = None
+
+    @property
+    def fallback_is_failure(self) -> bool:
+        """Saturated runs measure the stack, so Rasa not answering in time is a failure; paced ones don't."""
+        return self.pace is None
 
 
 @dataclass
@@ -69,6 +83,13 @@ class SoakReport:
     crisis_sent: int = 0
     crisis_with_999: int = 0
     crisis_missed: list[str] = field(default_factory=list)
+    #: Replies from the gateway's static fallback (Rasa not reached in time) and from Rasa.
+    fallbacks: int = 0
+    from_rasa: int = 0
+    #: Paced runs: messages per second the stack answered in the calibration burst, and the pause
+    #: each survivor then took between messages.
+    capacity_per_s: float = 0.0
+    think_seconds: float = 0.0
     latency: dict[str, Any] = field(default_factory=dict)
     crisis_latency: dict[str, Any] = field(default_factory=dict)
     #: (seconds since start, {process: RSS MiB}) every MEMORY_SAMPLE_SECONDS.
@@ -88,6 +109,8 @@ class SoakReport:
             found.append(self.error)
         if self.failures:
             found.append(f"failed requests: {dict(self.failures)}")
+        if self.messages and self.from_rasa == 0:
+            found.append("no reply came from Rasa")
         if self.crisis_sent == 0:
             found.append("no crisis message was sent")
         if self.crisis_with_999 != self.crisis_sent:
@@ -149,8 +172,14 @@ class Survivor:
                 if outcome == load.OK and not replies:
                     outcome = "/api/message: no replies"
                 elif outcome == load.OK and body.get("from_rasa") is False:
-                    outcome = "/api/message: static fallback (Rasa not reached)"
+                    report.fallbacks += 1
+                    if report.plan.fallback_is_failure:
+                        outcome = "/api/message: static fallback (Rasa not reached)"
+                elif outcome == load.OK:
+                    report.from_rasa += 1
                 report.messages += 1
+                if report.think_seconds:
+                    await asyncio.sleep(min(report.think_seconds, max(0.0, deadline - time.monotonic())))
                 if outcome != load.OK:
                     report.failures[outcome] = report.failures.get(outcome, 0) + 1
                     continue
@@ -184,9 +213,35 @@ def memory_growth(samples: list[tuple[float, dict[str, float]]]) -> dict[str, fl
     return growth
 
 
+#: How long, and with how many conversations at once, a paced run measures the stack's capacity.
+CALIBRATION_SECONDS = 8.0
+CALIBRATION_CONVERSATIONS = 10
+
+
+async def capacity(stack: Stack) -> float:
+    """Messages per second this stack answers right now through Rasa's REST channel, saturated."""
+    window = await load.concurrency_window(stack, CALIBRATION_CONVERSATIONS, CALIBRATION_SECONDS)
+    return window.answered / window.elapsed_s if window.elapsed_s else 0.0
+
+
+def think_time(plan: SoakPlan, capacity_per_s: float) -> float:
+    """The pause between one survivor's messages that offers `plan.pace` of the measured capacity.
+
+    N survivors each sending one message every `think` seconds offer about N / think messages per
+    second (their replies' latency only lowers that), so think = N / (pace * capacity).
+    """
+    if plan.pace is None:
+        return 0.0
+    # Capped so that each survivor still sends a few messages (and some are crises) on a crawling machine.
+    return min(plan.conversations / (plan.pace * max(capacity_per_s, 0.1)), plan.seconds / 4)
+
+
 async def drive(stack: Stack, plan: SoakPlan) -> SoakReport:
     """The load itself, on a stack that already answers."""
     report = SoakReport(plan)
+    if plan.pace is not None:
+        report.capacity_per_s = round(await capacity(stack), 1)
+        report.think_seconds = round(think_time(plan, report.capacity_per_s), 2)
     assert stack.gateway_url, "the soak runs through the gateway's web API"
     crisis = itertools.cycle([message for _, message in crisis_messages()])
     counter = itertools.count(1)
@@ -231,10 +286,17 @@ def run(plan: SoakPlan, work: Optional[Path] = None) -> SoakReport:
 def summary_lines(report: SoakReport) -> list[str]:
     latency, crisis = report.latency, report.crisis_latency
     first, last = (report.memory[0][1], report.memory[-1][1]) if report.memory else ({}, {})
+    paced = (
+        f"; paced at {report.plan.pace:.0%} of the {report.capacity_per_s:.1f} messages/s measured first"
+        f" ({report.think_seconds:.1f} s between a survivor's messages)"
+        if report.plan.pace is not None
+        else ""
+    )
     lines = [
         f"{report.plan.conversations} conversations at once for {report.seconds:.0f} s "
-        f"(TTL {report.plan.ttl_seconds} s, every {report.plan.crisis_every}th message a crisis)",
+        f"(TTL {report.plan.ttl_seconds} s, every {report.plan.crisis_every}th message a crisis{paced})",
         f"messages: {report.messages} ({report.throughput:.1f}/s); failed: {sum(report.failures.values())} {report.failures or ''}",
+        f"answered by Rasa: {report.from_rasa}; by the static fallback (Rasa not reached in time): {report.fallbacks}",
         f"latency p50/p95/p99: {latency.get('p50_ms', 0):.0f} / {latency.get('p95_ms', 0):.0f} / {latency.get('p99_ms', 0):.0f} ms",
         f"crisis messages answered with 999: {report.crisis_with_999}/{report.crisis_sent}"
         f" (p95 {crisis.get('p95_ms', 0):.0f} ms)",
@@ -255,11 +317,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--ttl", type=int, default=SoakPlan.ttl_seconds)
     parser.add_argument("--crisis-every", type=int, default=SoakPlan.crisis_every)
     parser.add_argument("--max-growth", type=float, default=SoakPlan.max_growth)
+    parser.add_argument("--pace", type=float, default=None, help="offer this fraction of the measured capacity (0..1)")
     parser.add_argument("--out", type=Path, default=Path("results/soak.json"))
     args = parser.parse_args(argv)
     if not (1 <= args.conversations <= 1000 and 1 <= args.seconds <= 3600 and args.crisis_every >= 1):
         parser.error("--conversations 1..1000, --seconds 1..3600, --crisis-every at least 1")
-    plan = SoakPlan(args.conversations, args.seconds, args.ttl, args.crisis_every, args.max_growth)
+    if args.pace is not None and not 0 < args.pace <= 1:
+        parser.error("--pace is a fraction of the measured capacity: more than 0, at most 1")
+    plan = SoakPlan(args.conversations, args.seconds, args.ttl, args.crisis_every, args.max_growth, args.pace)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="survivor-soak-"))
     try:
