@@ -130,6 +130,10 @@ class ConversationState:
     pending_topic: Optional[str]
     more_page: int
     before_crisis_topic: Optional[str]
+    #: "suicide" while the direct question after indirect warning signs waits for an answer.
+    crisis_question: Optional[str] = None
+    #: The survivor said they are not thinking of ending their life: believed, not asked again.
+    suicide_question_declined: bool = False
 
     @classmethod
     def from_tracker(
@@ -153,6 +157,8 @@ class ConversationState:
             pending_topic=tracker.get_slot("pending_topic"),
             more_page=int(tracker.get_slot("more_page") or 0),
             before_crisis_topic=tracker.get_slot("before_crisis_topic"),
+            crisis_question=tracker.get_slot("crisis_question"),
+            suicide_question_declined=bool(tracker.get_slot("suicide_question_declined")),
         )
 
     @property
@@ -216,6 +222,10 @@ class SupportAction(Action, ABC):
             logger.error("%s failed with %s; sending the signpost reply", self.action_name, type(error).__name__)
             response = Response([signpost_reply(pack, pack.message("fallback"), state.region)], [])
         replies = list(response.replies)
+        events = list(response.events)
+        # The crisis question is answered by the very next turn or not at all: any other turn closes it.
+        if state.crisis_question and not any(isinstance(e, dict) and e.get("name") == "crisis_question" for e in events):
+            events.append(SlotSet("crisis_question", None))
         if self.introduce and not state.introduced:
             intro = Reply(intro_text(pack))
             replies = [*replies, intro] if self.intro_after_reply else [intro, *replies]
@@ -225,4 +235,4 @@ class SupportAction(Action, ABC):
             await count_topic(response.counted_topic, tracker)
         # Only the action name is logged: never text, slots or the sender id.
         logger.debug("%s sent %d message(s)", self.action_name, len(replies))
-        return [*response.events, SlotSet("introduced", True)]
+        return [*events, SlotSet("introduced", True)]

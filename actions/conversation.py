@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
+from actions.crisis import SUICIDE_QUESTION, answer_suicide_question
 from actions.topics import ActionTellMeMore, explain_topic, has_more
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, signpost_reply
@@ -44,6 +45,8 @@ class ActionAffirm(SupportAction):
     action_name = "action_affirm"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        if state.crisis_question == SUICIDE_QUESTION:
+            return answer_suicide_question(pack, state, "yes")
         topic = state.topic(pack, state.last_topic)
         if has_more(pack, topic, state) and state.region_settled:
             return ActionTellMeMore().respond(pack, state, tracker)
@@ -56,11 +59,26 @@ class ActionDeny(SupportAction):
     action_name = "action_deny"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        if state.crisis_question == SUICIDE_QUESTION:
+            return answer_suicide_question(pack, state, "no")
         topic = state.topic(pack, state.pending_topic)
         if topic is not None and not state.region_settled:
             declined = ConversationState(**{**state.__dict__, "region_not_said": True})
             shown = explain_topic(pack, topic, declined, prefix=Reply(pack.message("region_not_said")))
             return Response(shown.replies, [SlotSet("region", NOT_SAID), *shown.events])
+        return Response([menu_reply(pack, pack.message("deny"))], [])
+
+
+class ActionUnsure(SupportAction):
+    """ "Not sure": the open crisis question met kindly, an open region question left open, or no pressure."""
+
+    action_name = "action_unsure"
+
+    def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        if state.crisis_question == SUICIDE_QUESTION:
+            return answer_suicide_question(pack, state, "unsure")
+        if state.topic(pack, state.pending_topic) is not None and not state.region_settled:
+            return ActionDeny().respond(pack, state, tracker)  # not sure where: as if not said
         return Response([menu_reply(pack, pack.message("deny"))], [])
 
 

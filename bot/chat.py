@@ -54,7 +54,7 @@ def main() -> int:
                 buttons = show(send(client, settings.rest_webhook, sender, line))
             except httpx.HTTPError:
                 print("(The assistant can't be reached. Is `make run` running?)", file=sys.stderr)
-                for reply in static_fallback(load_pack()):
+                for reply in static_fallback(load_pack(), line):
                     print("\n" + reply.text)
 
 

@@ -57,3 +57,54 @@ def test_static_fallback_gives_999_samaritans_and_a_service(pack: ContentPack) -
     text = "\n".join(reply.text for reply in static_fallback(pack))
     assert "999" in text and "55" in text and "116 123" in text
     assert any(pack.helplines[h].name in text for h in pack.menu.signpost["not_said"])
+
+
+@pytest.mark.parametrize(
+    "message,kind",
+    [
+        # One example per family, so a pattern file that loses a family fails here; the dev sets
+        # (tests/crisis_dev) measure how well each family generalises.
+        ("I've sorted my will and left letters for everyone", "suicide_signs"),
+        ("i keep ending up at the bridge on my way home", "suicide_signs"),
+        ("look after the boys for me", "suicide_signs"),
+        ("he had me up against the wall by my throat on friday", "harm_risk"),
+        ("he said if I go to PSD he'll kill me", "harm_risk"),
+        ("my husband is an AFO and keeps reminding me he has access to guns", "harm_risk"),
+        ("he looked up my new address on the PNC", "harm_risk"),
+    ],
+)
+def test_warning_sign_families_get_their_graded_kind(pack: ContentPack, message: str, kind: str) -> None:
+    assert pack.crisis_matcher.detect(message) == kind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm not suicidal, I just want to know my options",
+        "i'm not going to do anything stupid",
+        "this paperwork is killing me",
+        "I'd die of embarrassment if my team knew",
+        "I just want it to stop, he keeps touching me on shift",
+        "he choked me once, years ago, and I've dealt with it",
+    ],
+)
+def test_negations_idioms_and_calm_past_accounts_are_not_crises(pack: ContentPack, message: str) -> None:
+    assert pack.crisis_matcher.detect(message) is None
+
+
+def test_a_negation_blanks_only_itself_so_the_rest_of_the_message_still_counts(pack: ContentPack) -> None:
+    assert pack.crisis_matcher.detect("I'm not suicidal but he had his hands round my neck tonight") is not None
+    assert pack.crisis_matcher.negated("I'm not suicidal")
+    assert not pack.crisis_matcher.negated("I am suicidal")
+
+
+def test_past_markers_never_explain_away_danger_now(pack: ContentPack) -> None:
+    assert pack.crisis_matcher.detect("he strangled me years ago and now he's outside my house") == "danger"
+    assert pack.crisis_matcher.detect("he used to choke me and he's started again") == "harm_risk"
+
+
+def test_static_fallback_answers_a_crisis_with_its_graded_reply_first(pack: ContentPack) -> None:
+    replies = static_fallback(pack, "everyone would be better off without me")
+    assert pack.crisis.suicide_signs.text.strip().splitlines()[0] in replies[0].text
+    assert "116 123" in replies[-1].text and "999" in replies[-1].text
+    assert len(static_fallback(pack, "what is a SARC")) == 1

@@ -71,8 +71,8 @@ def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
     """Every survivor-facing text in the pack, as (file, entry, field, text)."""
     for key, text in pack.messages.items():
         yield pack.file_for(f"message:{key}", "messages.yml"), key, "", text
-    for kind in ("danger", "suicide", "unavailable"):
-        yield pack.file_for("crisis", "crisis.yml"), kind, "text", getattr(pack.crisis, kind).text
+    for kind, reply in pack.crisis.replies():
+        yield pack.file_for("crisis", "crisis.yml"), kind, "text", reply.text
     for topic in pack.topics.values():
         file = pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml")
         yield file, topic.id, "title", topic.title
@@ -117,8 +117,8 @@ def referenced_helplines(pack: ContentPack) -> set[str]:
                 used.update(page.helplines)
     for ids in pack.menu.signpost.values():
         used.update(ids)
-    for kind in ("danger", "suicide", "unavailable"):
-        used.update(getattr(pack.crisis, kind).helplines)
+    for _, reply in pack.crisis.replies():
+        used.update(reply.helplines)
     return used
 
 

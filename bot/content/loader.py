@@ -500,8 +500,8 @@ def load_pack(
     crisis = _validate(Crisis, data, file, "", problems, touched)
     crisis_file = touched[0] if touched else file
     if crisis and over:
-        for kind in ("danger", "suicide", "unavailable"):
-            for helpline_id in sorted(set(getattr(crisis, kind).helplines) & hidden_helplines):
+        for kind, reply in crisis.replies():
+            for helpline_id in sorted(set(reply.helplines) & hidden_helplines):
                 problems.append(
                     Problem(
                         over.name("helplines.yml"),
@@ -690,8 +690,7 @@ def _cross_references(
             regions = enabled if key == "not_said" else (Region(key),)
             problems.extend(_check_helplines(ids, regions, helplines, menu_file, "signpost", key))
     if crisis:
-        for kind in ("danger", "suicide", "unavailable"):
-            reply = getattr(crisis, kind)
+        for kind, reply in crisis.replies():
             # Crisis services may be regional; the renderer shows the ones for the survivor's region.
             # A hidden crisis service is reported once, as a mistake in the overlay's helplines.yml.
             shown = [h for h in reply.helplines if h not in hidden]

@@ -197,7 +197,18 @@ def signpost_reply(pack: ContentPack, text: str, region: Optional[Region]) -> Re
     )
 
 
-def static_fallback(pack: ContentPack) -> list[Reply]:
-    """What a channel shows when the assistant cannot be reached: crisis numbers and helplines."""
-    reply = pack.crisis.unavailable
-    return [Reply(_join(reply.text, helplines_text(pack, reply.helplines, None)))]
+def static_fallback(pack: ContentPack, text: Optional[str] = None) -> list[Reply]:
+    """What a channel shows when the assistant cannot be reached: crisis numbers and helplines.
+
+    When the message that could not be answered matches a crisis kind, that kind's graded reply
+    comes first (the same patterns the Rasa server uses), so a crisis is answered as one even
+    with the assistant down.
+    """
+    unavailable = pack.crisis.unavailable
+    replies = []
+    kind = pack.crisis_matcher.detect(text) if text else None
+    if kind is not None:
+        graded = getattr(pack.crisis, kind)
+        replies.append(Reply(_join(graded.text, helplines_text(pack, graded.helplines, None))))
+    replies.append(Reply(_join(unavailable.text, helplines_text(pack, unavailable.helplines, None))))
+    return replies

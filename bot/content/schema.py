@@ -36,6 +36,12 @@ REQUIRED_MESSAGES = (
     "fallback",
     "crisis_leave",
     "crisis_safe_button",
+    "suicide_question_yes",
+    "suicide_question_no",
+    "suicide_question_unsure",
+    "suicide_answer_no",
+    "suicide_answer_unsure",
+    "suicide_signs_again",
     "safe_now",
     "safe_now_no_context",
     "tell_me_more_end",
@@ -297,13 +303,29 @@ class CrisisReply(_Strict):
     helplines: Annotated[list[str], Field(max_length=MAX_RESOURCES_PER_MESSAGE)] = []
 
 
+#: The crisis replies a pack holds: one per crisis kind (bot/rasa_plugins/crisis_matcher.py), and
+#: what a channel says when the assistant can't be reached.
+CRISIS_REPLY_KINDS = ("danger", "suicide", "harm_risk", "suicide_signs", "unavailable")
+
+
 class Crisis(Sourced):
     """Crisis replies, one per kind, and what a channel says when the assistant can't be reached."""
 
+    #: Danger now: 999 and the Silent Solution first.
     danger: CrisisReply
+    #: Thoughts of suicide or self-harm said outright: Samaritans first.
     suicide: CrisisReply
+    #: High-risk domestic abuse markers without danger this minute: signs of serious risk, 999 if
+    #: it escalates, a domestic abuse helpline, IDVA and MARAC, a force other than theirs.
+    harm_risk: CrisisReply
+    #: Indirect warning signs of suicide: Samaritans at once and a direct, caring question.
+    suicide_signs: CrisisReply
     #: Shown by a channel when Rasa is down or slow: crisis numbers and services, no conversation.
     unavailable: CrisisReply
+
+    def replies(self) -> list[tuple[str, CrisisReply]]:
+        """Every reply with its kind, in CRISIS_REPLY_KINDS order."""
+        return [(kind, getattr(self, kind)) for kind in CRISIS_REPLY_KINDS]
 
 
 _HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"

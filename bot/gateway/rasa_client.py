@@ -126,10 +126,10 @@ class RasaClient:
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
                 # The error's class only: its text may hold the URL or a body.
                 logger.warning("Rasa unreachable (%s); answering with static crisis and helpline content", type(error).__name__)
-                return Answer(static_fallback(self.pack), from_rasa=False)
+                return Answer(static_fallback(self.pack, text), from_rasa=False)
         if not replies:
             logger.warning("Rasa answered with nothing; answering with static crisis and helpline content")
-            return Answer(static_fallback(self.pack), from_rasa=False)
+            return Answer(static_fallback(self.pack, text), from_rasa=False)
         return Answer(replies, from_rasa=True)
 
     async def forget(self, sender: str) -> bool:

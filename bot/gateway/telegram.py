@@ -39,7 +39,8 @@ WEBHOOK_PATH = "/telegram/webhook"
 WEBHOOK_BODY_TIMEOUT_SECONDS = 10.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
 #: Nothing else is delivered: no edits, no channel posts, no member changes, no inline queries.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+#: Edited messages too: a crisis typed as an edit must be answered like any other message.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 #: Updates handled at once across all chats; one chat's messages still go one at a time.
 CONCURRENT_UPDATES = 64
 #: What Telegram accepts as a webhook secret.

@@ -105,6 +105,9 @@ class Conversation:
             elif update.message is not None:
                 chat = update.message.chat
                 await self.on_message(bot, update.message)
+            elif update.edited_message is not None:
+                chat = update.edited_message.chat
+                await self.on_edited(bot, update.edited_message)
         except Exception as error:
             # Never silence: whatever broke, a private chat still gets the crisis numbers.
             logger.error("Telegram update failed (%s); sending static crisis content", type(error).__name__)
@@ -139,6 +142,15 @@ class Conversation:
                 await self.send_replies(bot, chat.id, sender, answer.replies)
             if self.settings.telegram_delete_user_messages:
                 await self.delete_one(bot, chat.id, sender, message.message_id)
+
+    async def on_edited(self, bot: Bot, message: Message) -> None:
+        """An edited message is answered only when the new text is a crisis (same patterns as Rasa's).
+
+        Someone who rewrites a message into "I want to die" must not be met with silence; an
+        ordinary correction is not a new question, so it is left alone.
+        """
+        if message.chat.type == ChatType.PRIVATE and message.text and self.pack.crisis_matcher.detect(message.text):
+            await self.on_message(bot, message)
 
     async def on_button(self, bot: Bot, query: CallbackQuery) -> None:
         # Always answered first, expired or not, so the button stops spinning.

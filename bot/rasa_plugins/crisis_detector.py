@@ -2,9 +2,12 @@
 
 Placed last in the pipeline (after the intent classifier and the FallbackClassifier), so whatever
 the model predicted, or however unsure it was, a message that matches a pattern from the content
-pack's `crisis_patterns.yml` leaves the NLU pipeline as `crisis_danger` or `crisis_suicide` with
-confidence 1.0. A crisis the model guessed but too unsure to pass the fallback threshold is
-kept as a crisis too. Patterns are read and compiled once when the model loads; editing them needs a
+pack's `crisis_patterns.yml` leaves the NLU pipeline as its crisis intent (`crisis_danger`,
+`crisis_suicide`, `crisis_harm_risk`, `crisis_suicide_signs`) with confidence 1.0. A crisis the
+model guessed but too unsure to pass the fallback threshold is kept as a crisis too. A crisis the
+model guessed from words that the patterns read as a negation or an idiom ("I'm not suicidal",
+"this paperwork is killing me") gives way to the model's best non-crisis guess: the survivor is
+believed. Patterns are read and compiled once when the model loads; editing them needs a
 restart of the Rasa server, never retraining.
 """
 
@@ -72,11 +75,29 @@ class CrisisDetector(GraphComponent, IntentClassifier):
             kind = self.matcher.detect(text)
             if kind is not None:
                 force_intent(message, INTENT_FOR_KIND[kind])
+            elif self._predicted_crisis(message) and self.matcher.negated(text):
+                believed = self._best_other_intent(message)
+                if believed is not None:
+                    force_intent(message, believed)
             elif self._unsure_crisis(message):
                 # Prefer recall: the model's best guess was a crisis, but too unsure to pass the
                 # FallbackClassifier. A false alarm gets a gentle reply and a way back; a miss is worse.
                 force_intent(message, message.get(INTENT_RANKING_KEY)[1][INTENT_NAME_KEY])
         return messages
+
+    @staticmethod
+    def _predicted_crisis(message: Message) -> bool:
+        return (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in INTENT_FOR_KIND.values()
+
+    @staticmethod
+    def _best_other_intent(message: Message) -> Optional[str]:
+        """The model's highest-ranked intent that is neither a crisis nor the fallback."""
+        skip = {*INTENT_FOR_KIND.values(), DEFAULT_NLU_FALLBACK_INTENT_NAME}
+        for entry in message.get(INTENT_RANKING_KEY) or []:
+            name = entry.get(INTENT_NAME_KEY)
+            if name and name not in skip:
+                return str(name)
+        return None
 
     @staticmethod
     def _unsure_crisis(message: Message) -> bool:

@@ -16,9 +16,31 @@ from typing import Optional
 
 import yaml
 
-#: Crisis kinds, in priority order: danger now outranks thoughts of suicide or self-harm.
-CRISIS_KINDS = ("danger", "suicide")
-INTENT_FOR_KIND = {"danger": "crisis_danger", "suicide": "crisis_suicide"}
+#: Crisis kinds, in priority order (the first that matches decides the reply):
+#:   danger         someone is in danger now: 999 and the Silent Solution first
+#:   suicide        thoughts of suicide or self-harm said outright: Samaritans 116 123 first
+#:   harm_risk      high-risk domestic abuse markers without danger this minute (strangulation,
+#:                  threats to kill, weapons, escalation, stalking, police systems): say they are
+#:                  signs of serious risk, 999 if it escalates, the domestic abuse helpline, IDVA, MARAC
+#:   suicide_signs  indirect warning signs (preparations, goodbyes, burden, no way out): Samaritans
+#:                  116 123 at once and a direct, caring question
+CRISIS_KINDS = ("danger", "suicide", "harm_risk", "suicide_signs")
+INTENT_FOR_KIND = {kind: f"crisis_{kind}" for kind in CRISIS_KINDS}
+#: Patterns under this key are not crises ("I'm not suicidal", "this paperwork is killing me"):
+#: what they match is blanked out before the crisis patterns run, so the rest of the message
+#: still counts ("I'm not suicidal but he had his hands round my neck" is still a crisis).
+NOT_CRISIS = "not_crisis"
+#: Patterns under this key mark a sentence as a calm account of the past ("he strangled me once,
+#: years ago"). Only the kinds in PAST_SENSITIVE give way to them: a risk marker that is history
+#: is not a crisis, but danger now and thoughts of suicide are never explained away.
+PAST = "past"
+PAST_SENSITIVE = ("harm_risk",)
+#: Patterns under this key are threats that hang on something the survivor might do ("if I report
+#: him he'll kill me"). They count as harm_risk, and are blanked out before danger is checked: a
+#: threat with a condition is a sign of serious risk, not danger this minute, unless the rest of
+#: the message says otherwise ("he's outside, and if I open the door he'll kill me" is danger).
+CONDITIONAL = "conditional_threat"
+_SENTENCES = re.compile(r"[.!?;\n]+")
 
 _DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "data" / "content"
 _PATTERNS_FILE = "crisis_patterns.yml"
@@ -54,6 +76,12 @@ class CrisisMatcher:
     """Compiled crisis patterns, one tuple of regular expressions per crisis kind."""
 
     patterns: dict[str, tuple[re.Pattern[str], ...]]
+    #: Negations and idioms blanked out before matching (see NOT_CRISIS).
+    not_crisis: tuple[re.Pattern[str], ...] = ()
+    #: Sentences told as the past, where PAST_SENSITIVE kinds do not count (see PAST).
+    past: tuple[re.Pattern[str], ...] = ()
+    #: Threats with a condition: harm_risk, never danger on their own (see CONDITIONAL).
+    conditional: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_mapping(cls, raw: dict[str, list[str]], source: str = "crisis patterns") -> CrisisMatcher:
@@ -62,23 +90,22 @@ class CrisisMatcher:
             entries = raw.get(kind) or []
             if not entries:
                 raise ValueError(f"{source}: '{kind}' has no patterns; crisis detection must never be empty")
-            items = []
-            for index, pattern in enumerate(entries):
-                try:
-                    items.append(re.compile(pattern, re.IGNORECASE))
-                except re.error as error:
-                    raise ValueError(f"{source}: {kind}[{index}] is not a valid regular expression: {error}") from error
-            compiled[kind] = tuple(items)
-        unknown = set(raw) - set(CRISIS_KINDS)
+            compiled[kind] = _compile(entries, kind, source)
+        unknown = set(raw) - set(CRISIS_KINDS) - set(_HELPER_KEYS)
         if unknown:
-            raise ValueError(f"{source}: unknown crisis kind(s) {sorted(unknown)}; expected {list(CRISIS_KINDS)}")
-        return cls(compiled)
+            raise ValueError(f"{source}: unknown crisis kind(s) {sorted(unknown)}; expected {[*CRISIS_KINDS, *_HELPER_KEYS]}")
+        return cls(
+            compiled,
+            _compile(raw.get(NOT_CRISIS) or [], NOT_CRISIS, source),
+            _compile(raw.get(PAST) or [], PAST, source),
+            _compile(raw.get(CONDITIONAL) or [], CONDITIONAL, source),
+        )
 
     @classmethod
     def from_content_dir(cls, content_dir: Optional[os.PathLike[str] | str] = None, locale: str = "en") -> CrisisMatcher:
         """Load `<content_dir>/<locale>/crisis_patterns.yml`, adding any overlay pack's patterns (CONTENT_DIR)."""
         base = Path(content_dir) if content_dir else _DEFAULT_CONTENT_DIR
-        raw: dict[str, list[str]] = {kind: [] for kind in CRISIS_KINDS}
+        raw: dict[str, list[str]] = {kind: [] for kind in (*CRISIS_KINDS, *_HELPER_KEYS)}
         files = [base / locale / _PATTERNS_FILE]
         overlay = os.environ.get("CONTENT_DIR")
         if overlay and Path(overlay).resolve() != base.resolve():
@@ -94,12 +121,70 @@ class CrisisMatcher:
         return cls.from_mapping(raw, source=str(files[0]))
 
     def detect(self, text: str) -> Optional[str]:
-        """Return the crisis kind the text matches ("danger" or "suicide"), or None."""
+        """Return the first crisis kind (in CRISIS_KINDS order) that the text matches, or None."""
+        candidates = self._candidates(text)
+        return next((kind for kind in CRISIS_KINDS if self._matches(kind, candidates)), None)
+
+    def detect_all(self, text: str) -> tuple[str, ...]:
+        """Every crisis kind the text matches, in priority order (empty when none does)."""
+        candidates = self._candidates(text)
+        return tuple(kind for kind in CRISIS_KINDS if self._matches(kind, candidates))
+
+    def negated(self, text: str) -> bool:
+        """Whether the text holds a not-crisis phrase ("I'm not suicidal", "this is killing me")."""
+        if not text or not self.not_crisis:
+            return False
+        return any(pattern.search(variant) for variant in _variants(text) for pattern in self.not_crisis)
+
+    def _candidates(self, text: str) -> list[str]:
+        """The normalised spellings of the text, each with every not-crisis phrase blanked out."""
         if not text:
-            return None
-        candidates = list(_variants(text))
-        for kind in CRISIS_KINDS:
-            for pattern in self.patterns[kind]:
-                if any(pattern.search(candidate) for candidate in candidates):
-                    return kind
-        return None
+            return []
+        return [_blank(self.not_crisis, candidate) for candidate in _variants(text)]
+
+    def _matches(self, kind: str, candidates: list[str]) -> bool:
+        if kind == "danger" and self.conditional:
+            candidates = [_blank(self.conditional, candidate) for candidate in candidates]
+        if kind in PAST_SENSITIVE and candidates:
+            candidates = self._present_sentences(candidates)
+        patterns = (*self.patterns[kind], *self.conditional) if kind == "harm_risk" else self.patterns[kind]
+        return any(pattern.search(candidate) for pattern in patterns for candidate in candidates)
+
+    def _present_sentences(self, candidates: list[str]) -> list[str]:
+        """Each spelling's sentences that are not told as the past.
+
+        Whether a sentence is past is read from the plain spelling (the first candidate): the
+        leetspeak variant turns "2015" into "2ois". The variants keep the sentence breaks, so
+        their sentences line up with the plain one's.
+        """
+        if not self.past:
+            return candidates
+        plain = _SENTENCES.split(candidates[0])
+        is_past = [any(pattern.search(sentence) for pattern in self.past) for sentence in plain]
+        kept = []
+        for candidate in candidates:
+            sentences = _SENTENCES.split(candidate)
+            flags = is_past if len(sentences) == len(is_past) else [any(p.search(s) for p in self.past) for s in sentences]
+            kept.extend(sentence for sentence, past in zip(sentences, flags) if not past)
+        return kept
+
+
+#: The keys of crisis_patterns.yml that are not crisis kinds but shape how the kinds are read.
+_HELPER_KEYS = (NOT_CRISIS, PAST, CONDITIONAL)
+
+
+def _blank(patterns: Iterable[re.Pattern[str]], text: str) -> str:
+    """The text with whatever the patterns match replaced by " , " (which keeps words apart)."""
+    for pattern in patterns:
+        text = pattern.sub(" , ", text)
+    return text
+
+
+def _compile(entries: list[str], kind: str, source: str) -> tuple[re.Pattern[str], ...]:
+    items = []
+    for index, pattern in enumerate(entries):
+        try:
+            items.append(re.compile(pattern, re.IGNORECASE))
+        except re.error as error:
+            raise ValueError(f"{source}: {kind}[{index}] is not a valid regular expression: {error}") from error
+    return tuple(items)

@@ -110,7 +110,7 @@ async def test_text_goes_to_rasa_under_a_keyed_hash_and_comes_back_with_an_inlin
     assert all(0 < len(data.encode()) <= 64 for _, data in buttons)
     assert dict(buttons)["Stop and clear"] == EXIT_BUTTON
     assert "/tell_me_more" not in str(buttons)  # payloads stay on our side
-    assert api.polls and all(poll.get("allowed_updates") == ["message", "callback_query"] for poll in api.polls)
+    assert api.polls and all(poll.get("allowed_updates") == ["message", "edited_message", "callback_query"] for poll in api.polls)
 
 
 async def test_every_answer_offers_the_exit_button(api: FakeBotApi, rasa: StubRasa, pack: ContentPack) -> None:
@@ -292,7 +292,7 @@ async def test_webhook_checks_the_secret_and_processes_updates(api: FakeBotApi, 
         assert junk.status == 400
     assert registered["url"] == "https://bot.example.org/telegram/webhook"
     assert registered["secret_token"] == SECRET
-    assert registered["allowed_updates"] == ["message", "callback_query"]
+    assert registered["allowed_updates"] == ["message", "edited_message", "callback_query"]
     assert not api.polls  # no getUpdates in webhook mode
     assert rasa.received == [(sender_for(CHAT), "hello")]
 
@@ -339,6 +339,28 @@ async def test_rasa_down_sends_the_static_crisis_content(api: FakeBotApi, pack: 
         await api.settle()
     text = "\n".join(api.sent_texts())
     assert "999" in text and "116 123" in text
+
+
+async def test_rasa_down_answers_a_high_risk_message_with_its_graded_reply(api: FakeBotApi, pack: ContentPack) -> None:
+    async with gateway(settings_for(api), pack, "http://127.0.0.1:9/webhooks/rest/webhook"):
+        api.message(CHAT, "he had his hands round my neck last night and he's asleep upstairs")
+        await api.wait_for("sendMessage")
+        await api.settle()
+    text = "\n".join(api.sent_texts())
+    assert "signs of serious risk" in text and "999" in text and "0808 2000 247" in text
+
+
+async def test_a_message_edited_into_a_crisis_is_answered_and_an_ordinary_edit_is_not(
+    api: FakeBotApi, rasa: StubRasa, pack: ContentPack
+) -> None:
+    async with gateway(settings_for(api), pack, rasa.url):
+        edited = api.message_update(CHAT, "i want to die")
+        api.push({"edited_message": {**edited["message"], "edit_date": 1}})
+        await api.wait_for("sendMessage")
+        ordinary = api.message_update(CHAT, "what is a SARC?")
+        api.push({"edited_message": {**ordinary["message"], "edit_date": 1}})
+        await api.settle()
+    assert rasa.received == [(sender_for(CHAT), "i want to die")]
 
 
 async def test_html_telegram_rejects_is_sent_again_as_plain_text(api: FakeBotApi, rasa: StubRasa, pack: ContentPack) -> None:
