@@ -159,13 +159,15 @@ class CrisisMatcher:
         """
         if not self.past:
             return candidates
+        if any(pattern.search(candidates[0]) for pattern in self.past):
+            return []  # the whole message is told as the past (and nothing in it says now)
         plain = _SENTENCES.split(candidates[0])
         is_past = [any(pattern.search(sentence) for pattern in self.past) for sentence in plain]
-        kept = []
+        kept: list[str] = []
         for candidate in candidates:
             sentences = _SENTENCES.split(candidate)
             flags = is_past if len(sentences) == len(is_past) else [any(p.search(s) for p in self.past) for s in sentences]
-            kept.extend(sentence for sentence, past in zip(sentences, flags) if not past)
+            kept.extend(sentence for sentence, past in zip(sentences, flags, strict=True) if not past)
         return kept
 
 

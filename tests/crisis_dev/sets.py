@@ -26,7 +26,9 @@ HERE = Path(__file__).resolve().parent
 #: The kinds a message of the indirect set may need, and which detector answers count as caught.
 #: A harm_risk message answered with the danger reply still gets 999 first, so it counts as caught.
 ACCEPTED: dict[str, frozenset[str]] = {
-    "suicide": frozenset({"suicide"}),
+    # Indirect warning signs get Samaritans either way: the graded "suicide_signs" reply (with its
+    # direct question) or the "suicide" one.
+    "suicide": frozenset({"suicide", "suicide_signs"}),
     "harm_risk": frozenset({"harm_risk", "danger"}),
     "danger": frozenset({"danger"}),
 }
