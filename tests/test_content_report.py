@@ -133,13 +133,12 @@ def test_a_home_page_is_a_url_without_a_path(url: str, home: bool) -> None:
 
 
 def test_home_page_source_warns_with_file_entry_and_field(tmp_path: Path) -> None:
-    root = overlay(
-        tmp_path,
-        {"helplines.yml": {"helplines": [old_line(dt.date.today().isoformat(), url="https://local.example.org/")]}},
-    )
+    # The message docs/customising.md quotes in its "common mistakes" table.
+    line = old_line(dt.date.today().isoformat(), url="https://local.example.org/") | {"id": "local_line"}
+    root = overlay(tmp_path, {"helplines.yml": {"helplines": [line]}})
     findings = [str(f) for f in lint_pack(load_pack(DEFAULT_PACK, "en", root))]
     assert (
-        f"warning: {root / 'en'}/helplines.yml: old_line > sources.0: https://local.example.org/ is a home page: "
+        f"warning: {root / 'en'}/helplines.yml: local_line > sources.0: https://local.example.org/ is a home page: "
         "link the page that supports the claim (a guidance page, the regulation, the service's contact page)"
     ) in findings
 
