@@ -1,4 +1,4 @@
-"""Command line: `survivor-bot content check` and `survivor-bot content preview TOPIC`.
+"""Command line: `survivor-bot content check`, `content preview TOPIC` and `content report`.
 
 `--content FOLDER` (or CONTENT_DIR) is a charity's overlay pack, read on top of data/content.
 """
@@ -68,6 +68,31 @@ def content_preview(
     return 0
 
 
+def content_report(
+    fmt: str, out: Optional[str], content: Optional[str], locale: Optional[str], base: Optional[str] = None
+) -> int:
+    """Write the review table (every entry that states facts, with sources and review dates) to `out` or stdout."""
+    from bot.content.report import render_report
+
+    try:
+        pack = load_pack(base, locale, content)
+    except ContentPackError as error:
+        print(error, file=sys.stderr)
+        return 1
+    text = render_report(pack, fmt)
+    if out is None:
+        print(text, end="")
+        return 0
+    try:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        print(f"error: can't write {out}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote the review table of {pack.root} to {out}")
+    return 0
+
+
 def stats_report(csv_output: bool, days: Optional[int]) -> int:
     """Print the opt-in topic counts (small counts suppressed)."""
     import datetime as dt
@@ -88,7 +113,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="survivor-bot", description="Tools for the survivor support assistant.")
     commands = parser.add_subparsers(dest="command", required=True)
     content = commands.add_parser("content", help="check or preview a content pack").add_subparsers(dest="action", required=True)
-    for name, help_text in (("check", "validate and lint a pack"), ("preview", "print a topic as a survivor sees it")):
+    for name, help_text in (
+        ("check", "validate and lint a pack"),
+        ("preview", "print a topic as a survivor sees it"),
+        ("report", "a table of every entry that states facts, with its sources and review date, due first"),
+    ):
         sub = content.add_parser(name, help=help_text)
         sub.add_argument("--content", help="your overlay pack folder, applied on top of the default pack (default: CONTENT_DIR)")
         sub.add_argument("--base", help="the default pack folder underneath (default: data/content)")
@@ -96,6 +125,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         if name == "preview":
             sub.add_argument("topic")
             sub.add_argument("--region", choices=["england_wales", "scotland", "northern_ireland"])
+        if name == "report":
+            sub.add_argument("--format", choices=["md", "csv"], default="md", help="Markdown table (default) or CSV")
+            sub.add_argument("--out", help="write to this file instead of the screen")
     report_parser = commands.add_parser("stats", help="opt-in topic counts").add_subparsers(dest="action", required=True)
     report_cmd = report_parser.add_parser("report", help="daily counts per topic and channel (counts under 5 shown as <5)")
     report_cmd.add_argument("--csv", action="store_true", help="CSV instead of a table")
@@ -105,6 +137,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return stats_report(args.csv, args.days)
     if args.action == "check":
         return content_check(args.content, args.locale, args.base)
+    if args.action == "report":
+        return content_report(args.format, args.out, args.content, args.locale, args.base)
     return content_preview(args.topic, args.region, args.content, args.locale, args.base)
 
 

@@ -13,7 +13,8 @@ import yaml
 
 from bot.content.lint import lint_pack
 from bot.content.loader import ContentPack, ContentPackError, load_pack
-from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, REQUIRED_MESSAGES
+from bot.content.render import topic_page
+from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, REQUIRED_MESSAGES, Region
 from tests.conftest import DEFAULT_PACK
 
 
@@ -222,3 +223,70 @@ def test_a_source_without_url_or_doc_is_refused(tmp_path: Path) -> None:
     root = copy_pack(tmp_path)
     edit_yaml(root / "en" / "topics" / "privacy.yml", lambda d: d["variants"]["all"]["sources"][0].pop("doc"))
     assert any("give exactly one of url" in p for p in problems_for(root))
+
+
+# --- Corrections of 29 November 2026 (facts page, section 8), each shown in its own region ----
+
+
+def topic_text(pack: ContentPack, topic_id: str, region: Region) -> str:
+    """Every page of a topic as a survivor in `region` reads it, services included."""
+    replies = []
+    page = 0
+    while chunk := topic_page(pack, pack.topics[topic_id], region, page):
+        replies.extend(chunk)
+        page += 1
+    return "\n".join(reply.text for reply in replies)
+
+
+def test_no_charge_decision_within_one_working_day_for_the_most_serious_crime(pack: ContentPack) -> None:
+    for topic_id in ("review", "kept_informed"):
+        text = topic_text(pack, topic_id, Region.england_wales)
+        assert "1 working day" in text and "sexual offence" in text
+
+
+def test_cps_prompt_review_window_is_ten_working_days(pack: ContentPack) -> None:
+    text = topic_text(pack, "review", Region.england_wales)
+    assert "within 10 working days of being told" in text
+    assert "within 5 working days of being told" not in text
+
+
+def test_tribunal_time_limit_and_worker_protection_changes_are_hedged(pack: ContentPack) -> None:
+    for region in (Region.england_wales, Region.scotland):
+        text = topic_text(pack, "work", region)
+        assert "usually 3 months less one day" in text and "6 months" in text and "ACAS" in text
+        assert '"all reasonable steps"' in text and "Check whether these changes are in force" in text
+    assert "does not apply in Northern Ireland" in topic_text(pack, "work", Region.northern_ireland)
+
+
+def test_officers_are_not_told_that_no_dismissal_claim_is_possible(pack: ContentPack) -> None:
+    for region in (Region.england_wales, Region.scotland):
+        text = topic_text(pack, "work", region)
+        assert "can't claim unfair dismissal" not in text
+        assert "ordinary unfair dismissal claim" in text and "blowing the whistle" in text
+
+
+def test_serving_psni_staff_are_not_sent_to_the_police_ombudsman(pack: ContentPack) -> None:
+    for topic_id in ("criminal_route", "misconduct_route", "options", "both_routes", "domestic_abuse", "kept_informed", "review"):
+        text = topic_text(pack, topic_id, Region.northern_ireland)
+        assert "can't complain to PONI about a colleague" in text, topic_id
+        assert "all complaints" not in text, topic_id
+
+
+def test_galop_is_offered_in_every_region(pack: ContentPack) -> None:
+    assert set(pack.helplines["galop"].regions) == set(ALL_REGIONS)
+    for region in ALL_REGIONS:
+        assert "0800 999 5428" in topic_text(pack, "helplines", region), region
+        assert "0800 999 5428" in topic_text(pack, "domestic_abuse", region), region
+
+
+def test_caveats_where_claims_were_stated_too_strongly(pack: ContentPack) -> None:
+    england = Region.england_wales
+    misconduct = topic_text(pack, "misconduct_route", england)
+    assert "normally held in public" in misconduct and "all or part" in misconduct
+    assert "only gross misconduct" in misconduct and "decides whether each entry is published" in misconduct
+    assert "sends the case back to the force" in topic_text(pack, "criminal_route", england)
+    assert "6-month limit" in topic_text(pack, "options", england)
+    assert "serving" in pack.helplines["police_anticorruption_reporting"].for_whom
+    childline = pack.helplines["childline"]
+    assert childline.open_24_7 and "under 19" in childline.for_whom
+    assert "gross misconduct (not lesser misconduct)" in topic_text(pack, "misconduct_route", Region.scotland)

@@ -386,8 +386,15 @@ def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> dt.dateti
     return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def test_galop_hours_in_uk_time(pack: ContentPack) -> None:
-    galop = pack.helplines["galop"]
+#: Hours like those a 2023 news report gave for Galop (Monday to Thursday 10:00 to 20:30, Friday to 16:30).
+WEEKDAY_LINE = (
+    {"days": ["mon", "tue", "wed", "thu"], "open": "10:00", "close": "20:30"},
+    {"days": ["fri"], "open": "10:00", "close": "16:30"},
+)
+
+
+def test_weekday_hours_in_uk_time() -> None:
+    galop = helpline(*WEEKDAY_LINE)
     # Monday 30 March 2026, after the clocks went forward: 09:30 UTC is 10:30 BST.
     assert open_status(galop, at(2026, 3, 30, 9, 30)).open_now
     # Monday 23 November 2026 (GMT): 09:30 UTC is 09:30 in the UK, before opening.
@@ -440,16 +447,29 @@ def test_overnight_shift_over_both_clock_changes() -> None:
     assert not open_status(night, at(2026, 10, 25, 3, 0)).open_now
 
 
-def test_open_services_come_first_with_open_now(pack: ContentPack) -> None:
-    friday_evening = at(2026, 11, 27, 18, 0)  # Galop closed (Friday 16:30); 24/7 lines open
-    text = helplines_text(pack, ["galop", "rape_crisis_ew", "mens_advice_line"], Region.england_wales, friday_evening)
-    assert text.index("Rape Crisis") < text.index("Galop")
+def test_open_services_come_first_with_open_now(tmp_path: Path) -> None:
+    weekday = local_helpline(name="Weekday line", hours="Monday to Thursday 10am to 8:30pm, Friday 10am to 4:30pm")
+    weekday["opening_hours"] = list(WEEKDAY_LINE)
+    root = overlay(tmp_path, {"helplines.yml": {"helplines": [weekday]}})
+    pack = load(root)
+    friday_evening = at(2026, 11, 27, 18, 0)  # the weekday line is closed (Friday 16:30); 24/7 lines open
+    text = helplines_text(pack, ["local_line", "rape_crisis_ew", "mens_advice_line"], Region.england_wales, friday_evening)
+    assert text.index("Rape Crisis") < text.index("Weekday line")
     assert "Closed now. Opens at 10:00 (Monday)." in text
     monday = at(2026, 11, 30, 11, 0)
-    text = helplines_text(pack, ["mens_advice_line", "galop"], Region.england_wales, monday)
-    assert text.index("Galop") < text.index("Men's Advice Line")
+    text = helplines_text(pack, ["mens_advice_line", "local_line"], Region.england_wales, monday)
+    assert text.index("Weekday line") < text.index("Men's Advice Line")
     assert "Open now. Monday to Thursday" in text
     assert pack.message("hours_unknown") in format_helpline(pack, pack.helplines["mens_advice_line"], monday)
+
+
+def test_galop_is_never_shown_as_open_now_from_unconfirmed_hours(pack: ContentPack) -> None:
+    # Its hours come from a 2023 news report (facts page, section 8): words only, no "Open now".
+    galop = pack.helplines["galop"]
+    assert galop.opening_hours is None and not galop.open_24_7
+    for moment in (at(2026, 11, 30, 11, 0), at(2026, 11, 27, 18, 0)):
+        shown = format_helpline(pack, galop, moment)
+        assert "Open now" not in shown and "Closed now" not in shown and "Check their website" in shown
 
 
 def test_24_7_services_are_always_open(pack: ContentPack) -> None:
@@ -459,7 +479,7 @@ def test_24_7_services_are_always_open(pack: ContentPack) -> None:
 
 
 def test_no_hours_invented_for_unconfirmed_services(pack: ContentPack) -> None:
-    assert [h.id for h in pack.helplines.values() if h.opening_hours] == ["galop"]
+    assert [h.id for h in pack.helplines.values() if h.opening_hours] == []
     for h in pack.helplines.values():
         if h.hours is None:
             assert not h.open_24_7 and not h.opening_hours

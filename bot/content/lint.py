@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Optional
+from urllib.parse import urlsplit
 
 from bot.content.loader import ContentPack
 from bot.content.schema import CHANNEL_TEXTS, Plural, Sourced, is_drama_number, normalise_phone
@@ -99,13 +100,43 @@ def _helpline_file(pack: ContentPack, helpline_id: str) -> str:
     return pack.file_for(f"helpline:{helpline_id}", "helplines.yml")
 
 
-def _sourced(pack: ContentPack) -> Iterator[tuple[str, str, str, Sourced]]:
+def sourced_entries(pack: ContentPack) -> Iterator[tuple[str, str, str, Sourced]]:
+    """Every entry that states facts, as (file, entry, field prefix, entry): helplines, topic variants, crisis replies.
+
+    The field prefix is where the entry's own fields sit (`variants.scotland.` for a topic's
+    Scotland answer, empty for a helpline or the crisis replies).
+    """
     for helpline in pack.helplines.values():
-        yield _helpline_file(pack, helpline.id), helpline.id, "last_reviewed", helpline
-    yield pack.file_for("crisis", "crisis.yml"), "", "last_reviewed", pack.crisis
+        yield _helpline_file(pack, helpline.id), helpline.id, "", helpline
+    yield pack.file_for("crisis", "crisis.yml"), "", "", pack.crisis
     for topic in pack.topics.values():
         for key, variant in topic.variants.items():
-            yield pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml"), topic.id, f"variants.{key}.last_reviewed", variant
+            yield pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml"), topic.id, f"variants.{key}.", variant
+
+
+def is_home_page(url: str) -> bool:
+    """Whether a URL is a site's home page (no path beyond "/", no query): it can't show which page supports a claim."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query and not parts.fragment
+
+
+def lint_sources(pack: ContentPack) -> list[Finding]:
+    """A source that is a bare home page (warning): a reviewer has to be able to check each claim from its source."""
+    findings: list[Finding] = []
+    for file, entry, prefix, item in sourced_entries(pack):
+        for number, source in enumerate(item.sources):
+            if source.url is not None and is_home_page(source.url):
+                findings.append(
+                    Finding(
+                        "warning",
+                        file,
+                        entry,
+                        f"{prefix}sources.{number}",
+                        f"{source.url} is a home page: link the page that supports the claim "
+                        "(a guidance page, the regulation, the service's contact page)",
+                    )
+                )
+    return findings
 
 
 def referenced_helplines(pack: ContentPack) -> set[str]:
@@ -277,7 +308,9 @@ def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Findin
     findings.extend(lint_reading_level(pack))
     findings.extend(lint_regions(pack))
     findings.extend(lint_phones(pack))
-    for file, entry, fld, item in _sourced(pack):
+    findings.extend(lint_sources(pack))
+    for file, entry, prefix, item in sourced_entries(pack):
+        fld = f"{prefix}last_reviewed"
         if item.last_reviewed > today:
             findings.append(Finding("error", file, entry, fld, f"{item.last_reviewed} is in the future"))
         elif today - item.last_reviewed > STALE_AFTER:
