@@ -62,7 +62,9 @@ def normalise(text: str) -> str:
 def _variants(text: str) -> Iterable[str]:
     base = normalise(text)
     yield base
-    leet = base.translate(_LEET)
+    # Only words that mix letters with digits or symbols ("d1e", "k1ll"): plain numbers ("20 years",
+    # "in 2015") keep their digits, which the past and time patterns read.
+    leet = re.sub(r"\S+", lambda word: word[0].translate(_LEET) if re.search(r"[a-z]", word[0]) else word[0], base)
     if leet != base:
         yield leet
     # Letters stretched for emphasis ("pleeeease", "killlll") collapse to two.
