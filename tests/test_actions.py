@@ -16,6 +16,7 @@ from actions.conversation import (
     ActionFallback,
     ActionGreet,
     ActionOutOfScope,
+    ActionUnsure,
 )
 from actions.crisis import ActionCrisis, ActionSafeNow
 from actions.privacy import ActionStop
@@ -146,13 +147,66 @@ def test_tell_me_more_without_a_topic_offers_the_menu(pack: ContentPack) -> None
     assert messages[0]["text"] == pack.message("tell_me_more_nothing")
 
 
-@pytest.mark.parametrize("intent,kind", [("crisis_danger", "danger"), ("crisis_suicide", "suicide")])
+@pytest.mark.parametrize(
+    "intent,kind",
+    [
+        ("crisis_danger", "danger"),
+        ("crisis_suicide", "suicide"),
+        ("crisis_harm_risk", "harm_risk"),
+        ("crisis_suicide_signs", "suicide_signs"),
+    ],
+)
 def test_crisis_reply_comes_first_even_on_the_first_turn(pack: ContentPack, intent: str, kind: str) -> None:
     messages, slots = run(ActionCrisis(), make_tracker(intent, introduced=False, last_topic="work"))
     assert messages[0]["text"].startswith(getattr(pack.crisis, kind).text.strip()[:30])
     assert messages[-1]["text"] == intro_text(pack)
-    assert "/safe_now" in payloads(messages) and "/stop" in payloads(messages)
+    if kind == "suicide_signs":  # the direct question, with a path for each answer
+        assert payloads(messages)[:3] == ["/affirm", "/deny", "/unsure"]
+    else:
+        assert "/safe_now" in payloads(messages) and "/stop" in payloads(messages)
     assert slots["before_crisis_topic"] == "work"
+
+
+def test_harm_risk_reply_names_the_risk_999_a_helpline_for_the_region_idva_and_marac(pack: ContentPack) -> None:
+    messages, _ = run(ActionCrisis(), make_tracker("crisis_harm_risk", region="scotland"))
+    text = messages[0]["text"]
+    assert "serious risk" in text and "999" in text and "IDVA" in text and "MARAC" in text
+    assert pack.helplines["scotland_da_helpline"].phone in text
+    assert pack.helplines["national_da_helpline"].phone not in text  # England and Wales only
+
+
+def test_warning_signs_ask_directly_then_yes_gets_samaritans_and_999(pack: ContentPack) -> None:
+    messages, slots = run(ActionCrisis(), make_tracker("crisis_suicide_signs", last_topic="work"))
+    assert "116 123" in messages[0]["text"] and "ending your life" in messages[0]["text"]
+    assert slots["crisis_question"] == "suicide"
+    messages, slots = run(ActionAffirm(), make_tracker("affirm", crisis_question="suicide"))
+    assert messages[0]["text"].startswith(pack.crisis.suicide.text.strip()[:30]) and "999" in messages[0]["text"]
+    assert slots["crisis_question"] is None
+
+
+def test_warning_signs_answered_no_are_believed_and_never_asked_again(pack: ContentPack) -> None:
+    messages, slots = run(
+        ActionDeny(),
+        make_tracker("deny", crisis_question="suicide", before_crisis_topic="work", region="england_wales"),
+    )
+    assert pack.message("suicide_answer_no").strip() in text_of(messages)
+    assert pack.topics["work"].title in text_of(messages)  # back to the page they were reading
+    assert slots["suicide_question_declined"] is True and slots["crisis_question"] is None
+    messages, slots = run(ActionCrisis(), make_tracker("crisis_suicide_signs", suicide_question_declined=True))
+    assert "ending your life" not in text_of(messages)
+    assert pack.message("suicide_signs_again").strip() in text_of(messages)
+    assert "crisis_question" not in slots
+
+
+def test_not_sure_is_met_kindly_with_samaritans(pack: ContentPack) -> None:
+    messages, slots = run(ActionUnsure(), make_tracker("unsure", crisis_question="suicide"))
+    assert pack.message("suicide_answer_unsure").strip() in text_of(messages) and "116 123" in text_of(messages)
+    assert slots["crisis_question"] is None
+
+
+def test_an_unanswered_crisis_question_closes_on_any_other_turn(pack: ContentPack) -> None:
+    _, slots = run(ActionExplainTopic(), make_tracker("ask_work", crisis_question="suicide", region="england_wales"))
+    assert slots["crisis_question"] is None
 
 
 def test_danger_reply_gives_999_and_the_silent_solution(pack: ContentPack) -> None:
@@ -172,6 +226,9 @@ def test_safe_now_returns_to_where_the_survivor_was(pack: ContentPack) -> None:
     assert pack.message("safe_now") in text_of(messages)
     assert pack.topics["misconduct_route"].title in text_of(messages)
     assert slots["last_topic"] == "misconduct_route"
+    # Real content, never a bare heading: the page the survivor was reading comes back.
+    page = pack.topics["misconduct_route"].variant_for(ALL_REGIONS[0]).pages[0].text.strip()
+    assert page.splitlines()[0] in text_of(messages)
 
 
 def test_stop_forgets_at_once_and_asks_nothing(pack: ContentPack) -> None:
