@@ -19,6 +19,7 @@ class ActionSetRegion(SupportAction):
     """
 
     action_name = "action_set_region"
+    states_region = False  # it says so itself, or has more urgent things to say
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         events = [SlotSet("region_asked", True)]

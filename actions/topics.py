@@ -13,8 +13,14 @@ from bot.content.render import Reply, menu_reply, page_count, region_question, t
 from bot.content.schema import Topic
 
 
+#: Topics whose answer differs for police staff (employees) and officers (office-holders).
+STAFF_NOTE_TOPICS = ("work", "misconduct_route")
+
+
 def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, prefix: Optional[Reply] = None) -> Response:
     """Show a topic's first page, asking once (optionally) for the region when the answer depends on it."""
+    if state.asker == "staff" and topic.id in STAFF_NOTE_TOPICS and prefix is None:
+        prefix = Reply(pack.message("staff_note"))
     if topic.region_specific and not state.region_settled and not state.region_asked:
         return Response(
             [region_question(pack)],
