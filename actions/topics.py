@@ -12,7 +12,6 @@ from bot.content.loader import ContentPack
 from bot.content.render import Reply, menu_reply, page_count, region_question, topic_page
 from bot.content.schema import Topic
 
-
 #: Topics whose answer differs for police staff (employees) and officers (office-holders).
 STAFF_NOTE_TOPICS = ("work", "misconduct_route")
 
