@@ -9,7 +9,7 @@ from actions.base import ConversationState, Response, SupportAction
 from actions.crisis import SUICIDE_QUESTION, answer_suicide_question
 from actions.topics import ActionTellMeMore, explain_topic, has_more
 from bot.content.loader import ContentPack
-from bot.content.render import NOT_SAID, Reply, menu_reply, signpost_reply
+from bot.content.render import NOT_SAID, Reply, helplines_text, menu_reply, signpost_reply
 
 
 class ActionGreet(SupportAction):
@@ -19,6 +19,10 @@ class ActionGreet(SupportAction):
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         return Response([menu_reply(pack, pack.message("greeting_question"))], [])
+
+
+#: Services shown with the first disclosure reply: someone to talk to, without a wall of numbers.
+MAX_SERVICES_AFTER_DISCLOSURE = 2
 
 
 def police_aware_reply(pack: ContentPack, text: str) -> Reply:
@@ -36,7 +40,13 @@ class ActionAcknowledgeDisclosure(SupportAction):
     action_name = "action_acknowledge_disclosure"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
-        text = pack.message("disclosure_again" if state.disclosed else "disclosure")
+        if state.disclosed:
+            text = pack.message("disclosure_again")
+        else:
+            # The first time: someone to talk to as well (at most two services, for the region).
+            key = state.region.value if state.region else NOT_SAID
+            services = helplines_text(pack, pack.menu.signpost[key][:MAX_SERVICES_AFTER_DISCLOSURE], state.region)
+            text = pack.message("disclosure") + ("\n\n" + services if services else "")
         reply = police_aware_reply(pack, text) if state.abuser_in_police else menu_reply(pack, text)
         return Response([reply], [SlotSet("disclosed", True)])
 
