@@ -4,11 +4,12 @@ export RASA_TELEMETRY_ENABLED := false
 APP := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 
-.PHONY: help setup train run chat test test-app test-rasa-plugins validate test-stories test-nlu lint content-check guard lock clean
+.PHONY: help setup train run chat test test-fast test-app test-rasa-plugins validate test-stories test-nlu lint content-check guard lock clean
 
 help:
 	@echo "make run    set up, train if the training data changed, start everything"
 	@echo "make test   set up, train if needed, run every check"
+	@echo "make test-fast   the quick tier: no stack, browser, soak or benchmark"
 	@echo "make chat   a terminal chat with the running assistant"
 	@echo "make content-check   validate and lint the content pack"
 
@@ -29,6 +30,14 @@ content-check: setup
 
 test: setup
 	@bash scripts/test.sh
+
+# The edit-test loop: content check, lint, and every pytest test that starts no stack, browser,
+# soak or benchmark (about a minute). `make test` still runs everything.
+test-fast: setup
+	@$(APP) -m bot.cli content check
+	@$(APP) -m ruff check .
+	@$(APP) -m mypy
+	@PYTHONPATH=$(CURDIR) $(APP) -m pytest -q -m "not stack and not browser and not soak and not bench"
 
 lint: setup
 	@$(APP) -m ruff check .

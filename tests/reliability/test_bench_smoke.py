@@ -9,7 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench import run
+
+pytestmark = pytest.mark.bench
 
 
 def test_quick_benchmark_measures_every_figure_without_errors(tmp_path: Path) -> None:
