@@ -502,6 +502,18 @@ CHANNEL_TEXTS: dict[str, dict[str, TextSpec]] = {
         "unreachable": _TEXT,
         "new_session": _TEXT,
         "too_long": _TEXT,
+        "clear": _TEXT,
+        "cleared": _TEXT,
+        "cleared_here_only": TextSpec(frozenset({"minutes"})),
+        "expired": _TEXT,
+        "new_reply": _TEXT,
+        "not_sent": _TEXT,
+        "not_sent_detail": _TEXT,
+        "slow": _TEXT,
+        "dismiss": _TEXT,
+        "counter": TextSpec(frozenset({"count", "limit"})),
+        "counter_over": TextSpec(frozenset({"count", "limit"})),
+        "shift_hint": _TEXT,
     },
     # The gateway's own pages: the demo page (/) and the embedding example (/embed). A little
     # markup: **bold**, `code`, [[a key]], and [a link](/path) to another page of the gateway.
