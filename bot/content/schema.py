@@ -514,6 +514,8 @@ CHANNEL_TEXTS: dict[str, dict[str, TextSpec]] = {
         "counter": TextSpec(frozenset({"count", "limit"})),
         "counter_over": TextSpec(frozenset({"count", "limit"})),
         "shift_hint": _TEXT,
+        "call": TextSpec(frozenset({"number"})),
+        "call_service": TextSpec(frozenset({"service", "number"})),
     },
     # The gateway's own pages: the demo page (/) and the embedding example (/embed). A little
     # markup: **bold**, `code`, [[a key]], and [a link](/path) to another page of the gateway.

@@ -175,6 +175,8 @@ class WebChannel:
             "labels": widget_labels(pack, self.title, settings),
             # So "stop" clears the screen even when the gateway cannot be reached (the gateway decides otherwise).
             "stop_words": self.commands.words_for(STOP_INTENT),
+            # Service names by phone number (digits), so a call button can say whom it calls.
+            "services": {re.sub(r"\D", "", h.phone): h.name for h in pack.helplines.values() if h.phone},
         }
         if WIDGET_BOOT_MARK not in self.assets["widget.js"]:
             raise SystemExit(f"error: {STATIC_DIR / 'widget.js'} has lost its {WIDGET_BOOT_MARK.decode()} mark")

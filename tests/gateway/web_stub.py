@@ -67,6 +67,8 @@ class WebStubRasa:
         self.delay = 0.0
         #: Set to the pack's stop reply to answer "please wipe all of this" as Rasa's stop action would.
         self.stop_text: Optional[str] = None
+        #: Message -> the REST messages to answer it with (the pack's real replies, for layout tests).
+        self.scripted: dict[str, list[dict[str, Any]]] = {}
         self.app = web.Application()
         self.app.router.add_post("/webhooks/rest/webhook", self.webhook)
         self._runner: Optional[web.AppRunner] = None
@@ -97,7 +99,9 @@ class WebStubRasa:
         if self.delay:
             await asyncio.sleep(self.delay)
         answer: list[dict[str, Any]]
-        if message == "/stop":
+        if message in self.scripted:
+            answer = self.scripted[message]
+        elif message == "/stop":
             answer = [{"text": STOPPED}]
         elif message == "/options":
             answer = [{"text": OPTIONS, "buttons": [{"title": "Other options", "payload": "/menu"}]}]

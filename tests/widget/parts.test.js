@@ -33,7 +33,7 @@ test('a helpline block becomes a service card with a tel link and an e-mail link
   assert.equal(card.type, 'card');
   assert.equal(card.name, 'Samaritans');
   assert.equal(flat(card.contact), 'call [116 123](tel:116123), e-mail [jo@samaritans.org](mailto:jo@samaritans.org)');
-  assert.deepEqual(card.details.map(flat), ['24 hours a day', 'Anyone who is struggling.', '[https://www.samaritans.org/](https://www.samaritans.org/)']);
+  assert.deepEqual(card.details.map(flat), ['24 hours a day', 'Anyone who is struggling.', '[samaritans.org](https://www.samaritans.org/)']);
 });
 
 test('list items, line breaks and phone numbers in running text', () => {
@@ -41,6 +41,11 @@ test('list items, line breaks and phone numbers in running text', () => {
   assert.deepEqual(blocks.map((b) => b.type), ['paragraph', 'list']);
   assert.deepEqual(blocks[0].lines.map(flat), ['If you are in danger now, call [999](tel:999).', 'Or [0808 500 2222](tel:08085002222).']);
   assert.deepEqual(blocks[1].lines.map(flat), ['one', 'two']);
+});
+
+test('a bare address reads short, and links to the whole address', () => {
+  const [line] = Text.blocks('See https://www.rapecrisisscotland.org.uk/get-help/. Or https://247sexualabusesupport.org.uk/')[0].lines;
+  assert.equal(flat(line), 'See [rapecrisisscotland.org.uk/get-help](https://www.rapecrisisscotland.org.uk/get-help/). Or [247sexualabusesupport.org.uk](https://247sexualabusesupport.org.uk/)');
 });
 
 test('only https links are links: javascript, data and http addresses stay text', () => {

@@ -59,6 +59,11 @@
       }
     },
 
+    /** A bare address as people read it: no scheme, no "www.", no lone "/" at the end. */
+    shortUrl: function (url) {
+      return url.replace(/^https:\/\//i, '').replace(/^www\./i, '').replace(/\/$/, '');
+    },
+
     /** Plain text with phone numbers and e-mail addresses as links. */
     contacts: function (text) {
       var nodes = [];
@@ -110,7 +115,7 @@
         } else {
           var url = match[6].replace(/[.,;:!?]+$/, '');
           consumed = match[0].length - (match[6].length - url.length);
-          if (Text.safeHref(url)) nodes.push({ type: 'link', href: url, text: url });
+          if (Text.safeHref(url)) nodes.push({ type: 'link', href: url, text: Text.shortUrl(url) });
           else nodes.push({ type: 'text', text: url });
         }
         rest = rest.slice(match.index + consumed);
@@ -544,7 +549,7 @@
     this.form = el('form', { 'class': 'sg-form', novalidate: '' });
     /* No maxlength: a long paste is never cut silently; the counter says how much is too much. */
     this.input = el('textarea', {
-      id: 'sg-input', 'class': 'sg-input', rows: '2', autocomplete: 'off', dir: 'auto', 'aria-describedby': 'sg-counter'
+      id: 'sg-input', 'class': 'sg-input', rows: '1', autocomplete: 'off', dir: 'auto', 'aria-describedby': 'sg-counter'
     });
     var label = el('label', { 'for': 'sg-input', 'class': 'sg-vh' }, T('input_label'));
     this.sendButton = el('button', { type: 'submit', 'class': 'sg-send' }, T('send'));
@@ -691,6 +696,33 @@
     });
   };
 
+  /* Large call buttons for 999 and the crisis line, after the first sentence that gives them: the
+     numbers in running text stay ordinary links, so lines keep their height. */
+  var CRISIS_NUMBERS = ['tel:999', 'tel:116123'];
+
+  View.prototype.callButtons = function (part, services) {
+    var found = [];
+    var after = null;
+    Array.prototype.forEach.call(part.children, function (block) {
+      if (block.classList.contains('sg-card')) return;
+      Array.prototype.forEach.call(block.querySelectorAll('a.sg-tel'), function (a) {
+        var href = a.getAttribute('href');
+        if (CRISIS_NUMBERS.indexOf(href) === -1 || found.some(function (f) { return f.href === href; })) return;
+        found.push({ href: href, number: a.textContent });
+        if (!after) after = block;
+      });
+    });
+    if (!after) return;
+    var bar = el('div', { 'class': 'sg-calls' });
+    found.sort(function (a, b) { return CRISIS_NUMBERS.indexOf(a.href) - CRISIS_NUMBERS.indexOf(b.href); });
+    found.forEach(function (f) {
+      var service = services[f.href.slice(4)];
+      var label = service ? Text.fill(T('call_service'), { service: service, number: f.number }) : Text.fill(T('call'), { number: f.number });
+      bar.appendChild(el('a', { href: f.href, 'class': 'sg-call' }, label));
+    });
+    part.insertBefore(bar, after.nextSibling);
+  };
+
   /* One turn of the conversation: who said it (in words, once), then what was said. */
   View.prototype.turn = function (who, kind) {
     var turn = el('div', { 'class': 'sg-turn sg-turn--' + kind, tabindex: '-1' });
@@ -720,6 +752,7 @@
       if (!reply || typeof reply !== 'object') return;
       var part = el('div', { 'class': 'sg-part' });
       self.blocks(typeof reply.text === 'string' ? reply.text : '', part);
+      self.callButtons(part, self.services || {});
       if (part.firstChild) bubble.appendChild(part);
       (Array.isArray(reply.buttons) ? reply.buttons : []).forEach(function (b) {
         if (!b || typeof b.title !== 'string' || typeof b.payload !== 'string') return;
@@ -761,15 +794,14 @@
     }, this);
     this.hidePill();
     this.hideBanner();
-    if (draftToo) this.input.value = '';
-    this.updateCounter(0);
+    if (draftToo) {
+      this.input.value = '';
+      this.fitInput();
+    }
+    this.updateCounter(this.input.value.length);
     this.log.scrollTop = 0;
     this.panel.scrollTop = 0;
     this.following = true;
-  };
-
-  View.prototype.hasConversation = function () {
-    return !!this.log.querySelector('.sg-turn');
   };
 
   /* ---- Scrolling: a new reply is read from its first line; nobody reading is pulled away ----- */
@@ -834,6 +866,12 @@
     return status;
   };
 
+  /* The box grows with what is typed, up to its max-height (then it scrolls). CSSOM, not a style attribute. */
+  View.prototype.fitInput = function () {
+    this.input.style.height = '';
+    if (this.input.scrollHeight > this.input.clientHeight) this.input.style.height = this.input.scrollHeight + 4 + 'px';
+  };
+
   View.prototype.announce = function (text) {
     this.status.textContent = text;
   };
@@ -885,6 +923,7 @@
     this.windows = new LinkWindows(function (url, name) { return window.open(url, name); });
     this.view = new View(this.floating, this.windows);
     this.view.maxChars = 2000;
+    this.view.services = BOOT.services && typeof BOOT.services === 'object' ? BOOT.services : {};
     this.client = new Client(API, {
       fetch: function (url, init) { return window.fetch(url, init); },
       beacon: navigator.sendBeacon ? function (url, body) {
@@ -963,6 +1002,7 @@
     });
     view.input.addEventListener('input', function () {
       self.lastTyped = Date.now();
+      view.fitInput();
       var before = !view.counter.classList.contains('sg-counter--over');
       var status = view.updateCounter(view.input.value.length);
       if (status.over && before) view.announce(view.counter.textContent);
@@ -1024,6 +1064,7 @@
       return;
     }
     view.input.value = '';
+    view.fitInput();
     view.updateCounter(0);
     this.send(text, null);
     view.input.focus();
@@ -1081,6 +1122,7 @@
       } else {
         view.remove(mine);
         if (typed) view.input.value = Text.restoreDraft(text, view.input.value);
+        view.fitInput();
         view.updateCounter(view.input.value.length);
         if (answer.kind === 'refused') {
           view.showBanner(answer.message, 'refused');
