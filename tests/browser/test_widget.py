@@ -56,7 +56,7 @@ async def new_page(browser: Any, size: str = "laptop", **options: Any) -> tuple[
 
 async def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"))
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), scale="css")
 
 
 async def first_line_in_view(turn: Any) -> bool:
