@@ -430,7 +430,8 @@
   };
 
   var parts = { Text: Text, Client: Client, ForgetClock: ForgetClock, LinkWindows: LinkWindows, QuickExit: QuickExit, atEnd: atEnd };
-  if (typeof module === 'object' && module && module.exports) {
+  /* Under Node (the unit tests) export the parts and stop; a page that defines `module` still runs. */
+  if (typeof window === 'undefined' && typeof module === 'object' && module && module.exports) {
     module.exports = parts;
     return;
   }
@@ -940,6 +941,8 @@
     this.clockTimer = null;
     this.lastTyped = 0;
     this.overlay = null;
+    /* Counts clearings: an answer to a message sent before one is dropped, not shown on a clean screen. */
+    this.generation = 0;
     this.quickExit = new QuickExit({
       blank: function () { self.blank(); },
       closeWindows: function () { self.windows.closeAll(); },
@@ -1098,10 +1101,11 @@
   Widget.prototype.deliver = function (text, mine, typed, retried) {
     var self = this;
     var view = this.view;
+    var generation = this.generation;
     return this.ensureSession().then(function (ok) {
       return ok ? self.client.message(self.session, text) : { kind: 'unreachable' };
     }).then(function (answer) {
-      if (self.quickExit.done) return null;
+      if (self.quickExit.done || generation !== self.generation) return null;
       if (answer.kind === 'replies') {
         view.hideBanner();
         self.removeOfflineHelp();
@@ -1163,6 +1167,7 @@
   Widget.prototype.clearAll = function () {
     var self = this;
     var session = this.session;
+    this.generation += 1;
     this.session = null;
     this.clock.reset();
     this.view.clear(true);
@@ -1172,6 +1177,7 @@
   };
 
   Widget.prototype.showCleared = function (key, draftToo) {
+    this.generation += 1;
     this.clock.reset();
     this.view.clear(draftToo);
     this.view.addNote(T(key) || T('cleared'));
@@ -1194,6 +1200,7 @@
       return;
     }
     this.clock.reset();
+    this.generation += 1;
     this.session = null;
     var keepDraft = Date.now() - this.lastTyped < this.clock.ms;
     this.view.clear(!keepDraft);
