@@ -169,10 +169,11 @@ class WebChannel:
         self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ("widget.js", "widget.css", "demo.css")}
         #: widget.js carries the pack's words, its language and the crisis content from the start, so
         #: the widget needs nothing from the server to label its buttons or to show help when offline.
+        self.labels = widget_labels(pack, self.title, settings)
         boot = {
             **self.config,
             "locale": self.locale,
-            "labels": widget_labels(pack, self.title, settings),
+            "labels": self.labels,
             # So "stop" clears the screen even when the gateway cannot be reached (the gateway decides otherwise).
             "stop_words": self.commands.words_for(STOP_INTENT),
             # Service names by phone number (digits), so a call button can say whom it calls.
@@ -361,7 +362,7 @@ async def message(request: web.Request) -> web.StreamResponse:
     if channel.commands.is_stop(text):
         # "stop", "Stop and clear" and the other forget-me words: forgotten here and in Rasa, and the
         # answer says so, so the widget clears the screen and words it for a website.
-        return json_response({"replies": [], "from_rasa": True, "forgotten": await forget_session(request, ref)})
+        return forgotten_answer(channel, await forget_session(request, ref))
     session.used = True
     try:
         if not await channel.sessions.update(ref, session):
@@ -375,8 +376,18 @@ async def message(request: web.Request) -> web.StreamResponse:
             await channel.sessions.pop(ref)
         except StateUnavailableError:
             pass  # the session expires by itself; Rasa holds nothing for it any more
-        return json_response({"replies": [], "from_rasa": True, "forgotten": True})
+        return forgotten_answer(channel, True)
     return json_response({"replies": replies_json(answer.replies), "from_rasa": answer.from_rasa})
+
+
+def forgotten_answer(channel: WebChannel, confirmed: bool) -> web.Response:
+    """The answer to a stop: the session is gone; `from_rasa` says whether Rasa confirmed it forgot too.
+
+    The reply is the widget's words for it (channels.yml), for any client; the widget clears the
+    screen and shows the same words itself.
+    """
+    text = channel.labels["cleared" if confirmed else "cleared_here_only"]
+    return json_response({"replies": [{"text": text, "buttons": []}], "from_rasa": confirmed, "forgotten": True})
 
 
 async def forget_session(request: web.Request, ref: str) -> bool:

@@ -54,9 +54,11 @@ async def new_page(browser: Any, size: str = "laptop", **options: Any) -> tuple[
     return context, await context.new_page()
 
 
-async def shot(page: Page, name: str) -> None:
+async def shot(page: Page, name: str, part: str = "") -> None:
+    """results/widget/<name>.png: the page, or only the element `part` (a CSS selector)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), scale="css")
+    target = page.locator(part) if part else page
+    await target.screenshot(path=str(SHOTS / f"{name}.png"), scale="css")
 
 
 async def first_line_in_view(turn: Any) -> bool:
@@ -244,7 +246,7 @@ async def test_each_shift_press_shows_and_says_how_many_are_left(page: Page, gat
     await page.keyboard.press("Shift")
     await expect(page.locator(".sg-exit-dot--on")).to_have_count(2)
     await expect(page.locator(".sg-exit-bar [role=status]")).to_have_text("Shift, press 1 more time to exit.")
-    await shot(page, "shift-count")
+    await shot(page, "shift-count", ".sg-exit-bar")
     await page.keyboard.press("a")  # another key starts the count again
     await expect(dots).to_be_hidden()
     assert page.url == gateway.url + "/"
@@ -399,7 +401,7 @@ async def test_stopping_clears_the_screen_and_says_so_for_a_website(page: Page, 
     await page.get_by_role("button", name="Open chat").click()
     await expect(page.locator(".sg-turn")).to_have_count(0)
     if how == "Clear chat button":
-        await shot(page, "cleared")
+        await shot(page, "cleared", ".sg-panel")
     # And a new conversation starts with the next message.
     await say(page, "hello")
     await expect(page.locator(".sg-msg--bot")).to_have_count(1)
@@ -473,7 +475,7 @@ async def test_failure_shows_one_banner_and_keeps_the_text(page: Page, context: 
     await expect(help_turn.locator('a[href="tel:08085002222"]')).to_have_count(1)  # Rape Crisis
     await expect(help_turn).to_contain_text("Rape Crisis")
     assert await axe_violations(page) == ""
-    await shot(page, f"not-sent-{cause.replace(' ', '-')}")
+    await shot(page, f"not-sent-{cause.replace(' ', '-')}", ".sg-panel")
     if cause == "offline":
         await context.set_offline(False)
     else:
