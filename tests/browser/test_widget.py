@@ -419,6 +419,7 @@ async def test_the_screen_forgets_when_the_server_does(page: Page, gateway: Gate
     await page.get_by_role("button", name="Open chat").click()
     await expect(page.locator(".sg-turn")).to_have_count(0)
     assert "end it all" not in await page.locator(".sg-root").inner_text()
+    assert await axe_violations(page) == ""
     await shot(page, "expired")
 
 
@@ -575,6 +576,8 @@ async def test_someone_reading_further_up_is_not_pulled_down(page: Page, gateway
     pill = page.get_by_role("button", name="New reply")
     await expect(pill).to_be_visible()
     assert await page.locator(".sg-log").evaluate("el => el.scrollTop") == 0
+    assert await axe_violations(page) == ""
+    await shot(page, "new-reply", ".sg-panel")
     await pill.click()
     await expect(pill).to_be_hidden()
     assert await first_line_in_view(page.locator(".sg-turn--bot").last)
@@ -625,6 +628,23 @@ async def test_every_screen_size(browser: Any, gateway: Gateway, size: str) -> N
         await page.get_by_role("button", name="Close chat").click()
         assert await page.evaluate("document.querySelector('main').inert") is False
         assert await page.evaluate("getComputedStyle(document.documentElement).overflow") != "hidden"
+    finally:
+        await context.close()
+
+
+async def test_what_the_host_page_adds_behind_the_full_screen_chat_is_inert_too(browser: Any, gateway: Gateway) -> None:
+    context, page = await new_page(browser, "phone")
+    try:
+        await page.goto(gateway.url + "/")
+        await page.get_by_role("button", name="Open chat").click()
+        await expect(page.get_by_role("dialog")).to_have_attribute("aria-modal", "true")
+        await page.evaluate(
+            "() => { const b = document.createElement('button'); b.id = 'cookies'; b.textContent = 'Accept cookies';"
+            " document.body.appendChild(b); }"
+        )
+        await expect(page.locator("#cookies")).to_have_js_property("inert", True)
+        await page.get_by_role("button", name="Close chat").click()
+        await expect(page.locator("#cookies")).to_have_js_property("inert", False)
     finally:
         await context.close()
 
@@ -739,6 +759,7 @@ async def test_forced_colours_say_who_said_what_in_words(browser: Any, gateway: 
         await expect(page.locator(".sg-turn--bot .sg-who")).to_be_visible()
         box = await page.locator(".sg-turn--bot .sg-who").bounding_box()
         assert box and box["width"] > 40
+        assert await axe_violations(page) == ""
         await shot(page, "forced-colours")
     finally:
         await context.close()

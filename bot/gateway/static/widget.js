@@ -897,22 +897,35 @@
     this.root.classList.toggle('sg-root--open', open);
   };
 
-  /* Modal: the page behind is inert (no focus, no screen reader) and does not scroll. */
+  /* Modal: the page behind is inert (no focus, no screen reader) and does not scroll. Whatever the
+     host page adds meanwhile (a cookie banner, a pop-up) is made inert too. */
   View.prototype.setModal = function (modal) {
     var self = this;
     if (this.floating) this.panel.setAttribute('aria-modal', String(modal));
     document.documentElement.classList.toggle('sg-modal-open', modal);
+    if (!this.observer && typeof MutationObserver === 'function') {
+      this.observer = new MutationObserver(function () { if (self.modal) self.inertOthers(); });
+    }
+    this.modal = modal;
     if (modal) {
-      Array.prototype.forEach.call(document.body.children, function (child) {
-        if (child === self.root || child === self.exitBar || child.inert || child.tagName === 'SCRIPT') return;
-        child.inert = true;
-        self.inerted.push(child);
-      });
+      this.inertOthers();
+      if (this.observer) this.observer.observe(document.body, { childList: true });
     } else {
+      if (this.observer) this.observer.disconnect();
       /* Only what this widget made inert: a host page's own inert elements stay as they were. */
       this.inerted.forEach(function (child) { child.inert = false; });
       this.inerted = [];
     }
+  };
+
+  View.prototype.inertOthers = function () {
+    var self = this;
+    Array.prototype.forEach.call(document.body.children, function (child) {
+      if (child === self.root || child === self.exitBar || child.inert || child.tagName === 'SCRIPT') return;
+      if (child.classList.contains('sg-overlay')) return;
+      child.inert = true;
+      self.inerted.push(child);
+    });
   };
 
   /* ---- Widget: the parts wired together --------------------------------------------------------- */
