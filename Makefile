@@ -33,7 +33,7 @@ test: setup
 
 # The widget's parts that need no browser, under Node's own test runner (Node 20+, no npm packages).
 test-widget:
-	@node --test tests/widget/
+	@bash scripts/test-widget.sh
 
 lint: setup
 	@$(APP) -m ruff check .
