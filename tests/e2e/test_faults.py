@@ -201,6 +201,9 @@ def test_hostile_text_through_the_gateway_to_the_real_rasa_is_answered(stack: St
     status, body = chat.say(text)
     assert status == 200 and body["replies"] and text_of(body).strip()
     assert "<script" not in text_of(body)
+    if body.get("forgotten"):
+        # "/stop{" is a stop word (end punctuation is ignored): the gateway ended the session, so start anew.
+        chat = WebChat(stack)
     # The conversation is still usable afterwards.
     status, body = chat.say("who can I talk to")
     assert status == 200 and body["from_rasa"] is True and body["replies"]
