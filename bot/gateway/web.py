@@ -146,7 +146,8 @@ class WebChannel:
         self.locale = pack.info.locale
         self.commands = StopWords.from_pack(pack)
         #: Rasa's answer to "stop" (messages.yml), to recognise a stop the language model found in other words.
-        self.stop_reply = pack.message("stop").strip()
+        #: What action_stop says (plain stop, or leaving in a hurry): Rasa has forgotten the conversation.
+        self.stop_replies = {pack.message("stop").strip(), pack.message("leave_now").strip()}
         self.error_texts = {
             key: pack.channel_text("widget_errors", key, limit=str(settings.web_max_message_chars))
             for key in CHANNEL_TEXTS["widget_errors"]
@@ -370,7 +371,7 @@ async def message(request: web.Request) -> web.StreamResponse:
     except StateUnavailableError:
         pass  # the sender is known, so the message still goes to Rasa; only this restart of the TTL is lost
     answer = await request.app[RASA].send(session.sender, text, channel="web")
-    if answer.from_rasa and any(reply.text.strip() == channel.stop_reply for reply in answer.replies):
+    if answer.from_rasa and any(reply.text.strip() in channel.stop_replies for reply in answer.replies):
         # The model understood a stop in other words: Rasa has deleted the conversation already.
         try:
             await channel.sessions.pop(ref)

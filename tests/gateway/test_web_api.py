@@ -245,10 +245,12 @@ async def test_a_stop_word_forgets_the_conversation_and_says_so_instead_of_the_a
     assert (await send(client, session, "hello")).status == 410
 
 
+@pytest.mark.parametrize("said", ["stop", "leave_now"])
 async def test_a_stop_the_model_understood_in_other_words_ends_the_session_too(
-    client: Client, rasa: WebStubRasa, pack: ContentPack
+    client: Client, rasa: WebStubRasa, pack: ContentPack, said: str
 ) -> None:
-    rasa.stop_text = pack.message("stop")
+    # "please wipe all of this" (stop) and "someone's coming" (leave_now) both end in action_stop.
+    rasa.stop_text = pack.message(said)
     session = await start(client)
     body = await (await send(client, session, "please wipe all of this")).json()
     assert body["forgotten"] is True and body["from_rasa"] is True
