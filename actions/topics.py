@@ -18,8 +18,9 @@ STAFF_NOTE_TOPICS = ("work", "misconduct_route")
 
 def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, prefix: Optional[Reply] = None) -> Response:
     """Show a topic's first page, asking once (optionally) for the region when the answer depends on it."""
-    if state.asker == "staff" and topic.id in STAFF_NOTE_TOPICS and prefix is None:
-        prefix = Reply(pack.message("staff_note"))
+    if state.asker == "staff" and topic.id in STAFF_NOTE_TOPICS:
+        note = pack.message("staff_note")
+        prefix = Reply(prefix.text + "\n\n" + note if prefix else note)
     if topic.region_specific and not state.region_settled and not state.region_asked:
         return Response(
             [region_question(pack)],
