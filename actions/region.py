@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
@@ -9,6 +11,21 @@ from actions.base import ConversationState, Response, SupportAction
 from actions.topics import explain_topic
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, parse_region
+from bot.content.schema import Topic
+
+#: How sure the model must be of a question asked in the same message as the region ("I'm in
+#: Wales. how do I raise a grievance") for it to be answered straight away.
+ALONGSIDE_MIN_CONFIDENCE = 0.2
+
+
+def asked_alongside(pack: ContentPack, tracker: Tracker) -> Optional[Topic]:
+    """A topic asked in the same message as the region: the model's next guess, if it is a topic."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    for entry in ranking[1:3]:
+        topic = pack.topics_by_intent.get(entry.get("name") or "")
+        if topic is not None and float(entry.get("confidence") or 0) >= ALONGSIDE_MIN_CONFIDENCE:
+            return topic
+    return None
 
 
 class ActionSetRegion(SupportAction):
@@ -34,7 +51,7 @@ class ActionSetRegion(SupportAction):
                 confirmation = Reply(pack.message("region_not_said"))
             events.append(SlotSet("region", NOT_SAID))
             state = ConversationState(**{**state.__dict__, "region_not_said": True})
-        topic = state.topic(pack, state.pending_topic)
+        topic = state.topic(pack, state.pending_topic) or asked_alongside(pack, tracker)
         if topic is None:
             return Response([confirmation, menu_reply(pack)], events)
         shown = explain_topic(pack, topic, state, prefix=confirmation)

@@ -368,3 +368,13 @@ def test_police_staff_are_told_what_differs_for_employees(pack: ContentPack) -> 
     assert text_of(messages).startswith(pack.message("staff_note").strip())
     messages, _ = run(ActionExplainTopic(), make_tracker("ask_work", asker="officer", region="england_wales"))
     assert pack.message("staff_note").strip() not in text_of(messages)
+
+
+def test_a_question_asked_in_the_same_message_as_the_region_is_answered_straight_away(pack: ContentPack) -> None:
+    tracker = make_tracker("inform_region", region="england_wales")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "inform_region", "confidence": 0.5},
+        {"name": "ask_work", "confidence": 0.3},
+    ]
+    messages, _ = run(ActionSetRegion(), tracker)
+    assert pack.topics["work"].title in text_of(messages)
