@@ -144,9 +144,11 @@ def until_rasa_answers(stack: Stack, chat: WebChat, text: str = "what are my opt
         if status == 200 and body.get("from_rasa"):
             assert text_of(body).strip()
             return body
-        assert status in (200, 404), status
+        # 429: the web API's own rate limit, reached when a busy machine makes the restart slow; it
+        # says "wait", so wait longer. Anything else is a real failure.
+        assert status in (200, 404, 429), status
         assert time.monotonic() < deadline, f"no normal reply within {RESTART_WAIT_SECONDS} s:\n{stack.logs()[-3000:]}"
-        time.sleep(1)
+        time.sleep(5 if status == 429 else 1)
 
 
 def test_action_server_killed_mid_conversation_still_answers_then_recovers(stack: Stack, normal: ActionProxy) -> None:
