@@ -27,7 +27,7 @@ from tests.e2e.conftest import Stack, WebChat, running_stack, text_of
 
 pytestmark = pytest.mark.stack
 
-RESTART_WAIT_SECONDS = 60
+RESTART_WAIT_SECONDS = 150  # generous: a busy machine restarts Rasa slowly; the test asserts recovery, not speed
 #: How long the gateway waits for Rasa in this module's stack (production: 10 s).
 RASA_TIMEOUT_SECONDS = 3
 #: How long the proxy holds a request in "slow" mode: well past the gateway's wait.
