@@ -3,10 +3,10 @@
 When Rasa is down, slow or answers with nothing, `RasaClient.send` returns the content pack's
 static crisis and helpline replies instead (the channel fallback contract of the crisis issue).
 
-Crisis first: a message that the content pack's crisis matcher recognises is still sent to Rasa
-(which keeps the conversation: "I'm safe" goes back to where it was), but if Rasa has not answered
-within `crisis_grace` seconds (a long queue), the survivor gets the pack's crisis reply for that
-kind at once. Rasa's answer follows with the survivor's next message, without its own crisis reply
+Crisis first: every message goes to Rasa (which keeps the conversation: "I'm safe" goes back to
+where it was), but if Rasa has not answered within `crisis_grace` seconds (a long queue) and the
+content pack's crisis matcher recognises the message, the survivor gets the pack's crisis reply
+for that kind at once. Rasa's answer follows with the survivor's next message, without its own crisis reply
 of the same kind, so the numbers are not repeated. Both channels get this through `send`.
 """
 
@@ -144,11 +144,10 @@ class RasaClient:
         "telegram") travels as metadata, for the opt-in topic counts only.
         """
         await self._settle(sender)
-        kind = self.pack.crisis_matcher.detect(text) if self.crisis_grace is not None else None
-        if kind is None:
+        if self.crisis_grace is None:
             answer = await self._post(sender, text, channel)
         else:
-            answer = await self._crisis_first(sender, text, channel, kind)
+            answer = await self._crisis_first(sender, text, channel, self.crisis_grace)
         held = self._pending.pop(sender, None)
         return Answer(held + answer.replies, answer.from_rasa, answer.crisis_first) if held else answer
 
@@ -158,28 +157,35 @@ class RasaClient:
         if task is not None:
             await asyncio.wait({task})
 
-    async def _crisis_first(self, sender: str, text: str, channel: Optional[str], kind: str) -> Answer:
-        ours = crisis_reply(self.pack, kind, None)
-        handed_over = False
+    async def _crisis_first(self, sender: str, text: str, channel: Optional[str], grace: float) -> Answer:
+        """Rasa's answer if it comes within `grace` seconds; else, for a recognised crisis, that kind's reply now."""
+        handed_over: list[Reply] = []  # the crisis reply the gateway sent, once it has
 
         async def to_rasa() -> Answer:
             answer = await self._post(sender, text, channel)
             if handed_over and answer.from_rasa:
-                rest = [reply for reply in answer.replies if not same_crisis_reply(reply, ours)]
+                rest = [reply for reply in answer.replies if not same_crisis_reply(reply, handed_over[0])]
                 if rest:
                     self._hold(sender, rest)
             return answer
 
         task = asyncio.ensure_future(to_rasa())
-        self._in_flight[sender] = task
-        task.add_done_callback(lambda done: self._in_flight.pop(sender, None) if self._in_flight.get(sender) is done else None)
-        await asyncio.wait({task}, timeout=self.crisis_grace)
+        await asyncio.wait({task}, timeout=grace)
+        # The patterns run only now: a message Rasa answers at once costs the gateway nothing more.
         if task.done():
             answer = task.result()
-            # Rasa failed fast: the crisis reply for this kind says more than the general fallback.
-            return answer if answer.from_rasa else Answer([ours], from_rasa=False)
-        handed_over = True
-        return Answer([ours], from_rasa=False, crisis_first=True)
+            if answer.from_rasa:
+                return answer
+            # Rasa failed fast: for a crisis, that kind's reply says more than the general fallback.
+            kind = self.pack.crisis_matcher.detect(text)
+            return Answer([crisis_reply(self.pack, kind, None)], from_rasa=False) if kind else answer
+        kind = self.pack.crisis_matcher.detect(text)
+        if kind is None:
+            return await task
+        handed_over.append(crisis_reply(self.pack, kind, None))
+        self._in_flight[sender] = task
+        task.add_done_callback(lambda done: self._in_flight.pop(sender, None) if self._in_flight.get(sender) is done else None)
+        return Answer(list(handed_over), from_rasa=False, crisis_first=True)
 
     def _hold(self, sender: str, replies: list[Reply]) -> None:
         self._pending[sender] = self._pending.pop(sender, []) + replies
