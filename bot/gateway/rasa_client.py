@@ -143,7 +143,6 @@ class RasaClient:
         from an earlier crisis turn of this conversation come first. `channel` ("web",
         "telegram") travels as metadata, for the opt-in topic counts only.
         """
-        await self._settle(sender)
         if self.crisis_grace is None:
             answer = await self._post(sender, text, channel)
         else:
@@ -152,7 +151,7 @@ class RasaClient:
         return Answer(held + answer.replies, answer.from_rasa, answer.crisis_first) if held else answer
 
     async def _settle(self, sender: str) -> None:
-        """Let an earlier crisis turn of this conversation finish first, so turns stay in order."""
+        """Let an earlier crisis turn of this conversation reach Rasa first, so turns stay in order."""
         task = self._in_flight.get(sender)
         if task is not None:
             await asyncio.wait({task})
@@ -162,6 +161,8 @@ class RasaClient:
         handed_over: list[Reply] = []  # the crisis reply the gateway sent, once it has
 
         async def to_rasa() -> Answer:
+            # Inside the task, so that a crisis never waits for an earlier turn: only Rasa does.
+            await self._settle(sender)
             answer = await self._post(sender, text, channel)
             if handed_over and answer.from_rasa:
                 rest = [reply for reply in answer.replies if not same_crisis_reply(reply, handed_over[0])]

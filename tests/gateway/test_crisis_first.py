@@ -159,3 +159,22 @@ def test_rasas_crisis_reply_for_any_region_counts_as_the_same(pack: ContentPack)
             assert same_crisis_reply(crisis_reply(pack, kind, region), ours)
         others = [crisis_reply(pack, other, None) for other, _ in KINDS if other != kind]
         assert not any(same_crisis_reply(other, ours) for other in others)
+
+
+async def test_a_crisis_right_after_a_crisis_does_not_wait_for_the_first_one(
+    pack: ContentPack, rasa: tuple[SlowRasa, str]
+) -> None:
+    stub, url = rasa
+    kind, message = KINDS[0]
+    client = RasaClient(url, pack, crisis_grace=0.01)
+    try:
+        first = await client.send("s", message)
+        second = await client.send("s", message)  # Rasa still holds the first one
+        stub.release.set()
+        after = await client.send("s", "hello")
+    finally:
+        await client.close()
+    assert first.crisis_first and second.crisis_first
+    assert second.replies == [crisis_reply(pack, kind, None)]
+    assert stub.received == [message, message, "hello"]  # and Rasa got every turn, in order
+    assert after.replies[-1].text == "rasa says: hello"
