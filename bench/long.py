@@ -11,11 +11,12 @@ Two figures, both through Rasa's REST channel on 127.0.0.1:
    that background load falls on both alike. Reported: the median latency of the 10 turns ending
    at turns 10, 50, 100, 200 and 300 (turns 1-5 for turn 1), and the growth from turn 10.
 2. **Realistic mix.** --mix-conversations conversations, half short (the 3-5 turn scripts of
-   bench/conversations.py), a third of 20-40 turns and a sixth of 100-150 turns, interleaved in
-   that proportion, taken from one queue by --mix-at-once clients at once. Throughput is counted
-   while every client is busy (from the first request until the queue runs dry), so neither the
-   ramp-up nor the tail of the last long conversations biases it; every stack gets the same
-   conversations in the same order, ours first.
+   bench/conversations.py), a third of 20-40 turns and a sixth of 100-150 turns, taken from one
+   queue by --mix-at-once clients at once, longest first (so the long ones run all along and
+   reach their late, expensive turns while the server is still full). Throughput is counted from
+   the first request until fewer than a quarter of the clients still have a conversation (a
+   Rasa server is one thread: a few clients keep it busy), so the last long conversations
+   finishing alone do not count; every stack gets the same conversations, ours first.
 
 --stock-model PATH reuses a stock model (same domain and data, Rasa's default config; see
 bench/variants.py), or trains one into PATH when it does not exist yet (about 10 minutes on an
@@ -77,7 +78,7 @@ def long_messages(turns: int) -> list[str]:
 
 
 def mix(conversations: int) -> list[list[str]]:
-    """Half short, a third 20-40 turns, a sixth 100-150 turns, interleaved in that proportion (deterministic)."""
+    """Half short, a third 20-40 turns, a sixth 100-150 turns, longest first (deterministic)."""
     plan: list[list[str]] = []
     for index in range(conversations):
         slot = index % 6
@@ -87,7 +88,7 @@ def mix(conversations: int) -> list[list[str]]:
             plan.append(long_messages(20 + (index * 7) % 21))
         else:
             plan.append(long_messages(100 + (index * 13) % 51))
-    return plan
+    return sorted(plan, key=len, reverse=True)
 
 
 def window_for(checkpoint: int) -> tuple[int, int]:
@@ -152,12 +153,12 @@ class MixResult:
 
 
 async def realistic_mix(stack: Stack, plan: list[list[str]], at_once: int) -> MixResult:
-    """Clients take whole conversations from one queue; throughput while all of them are busy."""
+    """Clients take whole conversations from one queue; throughput while at least a quarter of them are busy."""
     queue = list(reversed(plan))
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     done: list[float] = []
-    state: dict[str, Optional[float]] = {"dry": None}
+    state: dict[str, Any] = {"dry": None, "active": at_once}
 
     async def client_loop(session: Any) -> None:
         while queue:
@@ -171,7 +172,8 @@ async def realistic_mix(stack: Stack, plan: list[list[str]], at_once: int) -> Mi
                     done.append(time.monotonic())
                 else:
                     errors[outcome] += 1
-        if state["dry"] is None:
+        state["active"] -= 1
+        if state["dry"] is None and state["active"] < max(1, at_once // 4):
             state["dry"] = time.monotonic()
 
     async with load.client(at_once) as session:

@@ -36,6 +36,7 @@ def test_the_realistic_mix_is_half_short_a_third_20_to_40_turns_and_a_sixth_over
     assert sum(20 <= n <= 40 for n in lengths) == 20
     assert sum(100 <= n <= 150 for n in lengths) == 10
     assert long.mix(60) == plan  # every stack gets the same conversations
+    assert lengths == sorted(lengths, reverse=True)  # the long ones start first
 
 
 def test_the_long_conversation_reports_turns_1_to_300_from_their_own_turns() -> None:
