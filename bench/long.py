@@ -15,8 +15,9 @@ Two figures, both through Rasa's REST channel on 127.0.0.1:
    queue by --mix-at-once clients at once, longest first (so the long ones run all along and
    reach their late, expensive turns while the server is still full). Throughput is counted from
    the first request until fewer than a quarter of the clients still have a conversation (a
-   Rasa server is one thread: a few clients keep it busy), so the last long conversations
-   finishing alone do not count; every stack gets the same conversations, ours first.
+   Rasa server is one thread: a few clients keep it busy); the rest of the conversations is not
+   sent, so the last long conversations finishing alone neither count nor take time. Every
+   stack gets the same conversations, ours first.
 
 --stock-model PATH reuses a stock model (same domain and data, Rasa's default config; see
 bench/variants.py), or trains one into PATH when it does not exist yet (about 10 minutes on an
@@ -165,6 +166,8 @@ async def realistic_mix(stack: Stack, plan: list[list[str]], at_once: int) -> Mi
             messages = queue.pop()
             sender = sender_id("bench-mix")
             for text in messages:
+                if state["dry"] is not None:
+                    return  # the measured part is over; the rest would only be waited for
                 begin = time.perf_counter()
                 outcome = await load.rest_send(session, stack.rest_url, sender, text)
                 if outcome == load.OK:
