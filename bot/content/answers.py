@@ -1,0 +1,161 @@
+"""Find the pack's question that a survivor's message asks: a small TF-IDF index, pure Python.
+
+Each question is indexed by its title and its example phrasings (`asks`). A message is compared
+with every phrasing in two ways, whole words (single words and pairs) and character 3- to
+5-grams (which survive typos, plurals and run-together words), by cosine similarity of TF-IDF
+vectors; a question's score is its best phrasing's. The index is built from the pack when it is
+first needed and cached per pack, so a charity that adds or rewords a question in its overlay
+changes what is matched at the next reload, without retraining the Rasa model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Optional
+
+from bot.content.loader import ContentPack
+from bot.content.schema import Question
+
+#: A match at or above this score answers the question (measured on tests/questions_dev: docs/conversation.md).
+ANSWER_THRESHOLD = 0.30
+#: Where the message went to a general reply (disclosure, feelings, out of scope, fallback), only a
+#: clearly specific question is answered instead: a higher bar, so a disclosure is still heard as one.
+CONFIDENT_THRESHOLD = 0.45
+#: Added to the score of the questions of the topic the NLU chose: its choice counts, but a clearly
+#: better question of another topic still wins.
+TOPIC_BONUS = 0.06
+#: How much the word view counts against the character view.
+WORD_WEIGHT = 0.5
+
+_TOKEN = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
+#: Words too common to say anything about which question is asked.
+_STOP = frozenset(
+    "a an the and or but if of to in on at for with by from is are was were be been am i me my "
+    "you your it its this that do does did so as can could would will just there their they "
+    "he him his she her we our us what how when where who which".split()
+)
+
+
+def _words(text: str) -> list[str]:
+    text = text.lower().replace("\u2019", "'")
+    return [w for w in _TOKEN.findall(text) if w not in _STOP]
+
+
+def word_features(text: str) -> Counter[str]:
+    """Single words and adjacent pairs (after dropping the commonest words)."""
+    words = _words(text)
+    features = Counter(words)
+    features.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+    return features
+
+
+def char_features(text: str) -> Counter[str]:
+    """Character 3- to 5-grams within each word padded with spaces (as scikit-learn's char_wb)."""
+    features: Counter[str] = Counter()
+    for word in _words(text):
+        padded = f" {word} "
+        for size in (3, 4, 5):
+            features.update(padded[i : i + size] for i in range(max(1, len(padded) - size + 1)))
+    return features
+
+
+class _Space:
+    """One TF-IDF vector space (sublinear term frequency, smoothed idf, unit-length vectors)."""
+
+    def __init__(self, documents: list[Counter[str]]):
+        count = len(documents)
+        frequency: Counter[str] = Counter()
+        for document in documents:
+            frequency.update(document.keys())
+        self.idf = {term: math.log((1 + count) / (1 + df)) + 1 for term, df in frequency.items()}
+        self.vectors = [self.vector(document) for document in documents]
+
+    def vector(self, features: Counter[str]) -> dict[str, float]:
+        weights = {t: (1 + math.log(n)) * self.idf[t] for t, n in features.items() if t in self.idf}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        return {t: w / norm for t, w in weights.items()} if norm else {}
+
+    def similarities(self, features: Counter[str]) -> list[float]:
+        query = self.vector(features)
+        return [sum(w * doc.get(t, 0.0) for t, w in query.items()) for doc in self.vectors]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A question and how closely the message matched it (0 to 1, plus the topic bonus)."""
+
+    question: Question
+    topic: str
+    score: float
+
+
+class QuestionIndex:
+    """Every question of a pack, ready to be matched against a message."""
+
+    def __init__(self, pack: ContentPack):
+        self.pack = pack
+        self._owners: list[str] = []
+        texts: list[str] = []
+        for question_id, question in pack.questions.items():
+            for text in (question.title, *question.asks):
+                self._owners.append(question_id)
+                texts.append(text)
+        self._words = _Space([word_features(t) for t in texts])
+        self._chars = _Space([char_features(t) for t in texts])
+
+    def rank(self, message: str, prefer_topic: Optional[str] = None) -> list[Match]:
+        """Every question, best first, scored against `message` (the NLU's topic gets TOPIC_BONUS)."""
+        if not self._owners or not _words(message):
+            return []
+        by_word = self._words.similarities(word_features(message))
+        by_char = self._chars.similarities(char_features(message))
+        best: dict[str, float] = {}
+        for owner, w, c in zip(self._owners, by_word, by_char):
+            score = WORD_WEIGHT * w + (1 - WORD_WEIGHT) * c
+            if score > best.get(owner, -1.0):
+                best[owner] = score
+        matches = []
+        for question_id, score in best.items():
+            topic = self.pack.question_topics[question_id]
+            bonus = TOPIC_BONUS if prefer_topic is not None and topic == prefer_topic else 0.0
+            matches.append(Match(self.pack.questions[question_id], topic, score + bonus))
+        return sorted(matches, key=lambda m: m.score, reverse=True)
+
+    def best(self, message: str, prefer_topic: Optional[str] = None, threshold: float = ANSWER_THRESHOLD) -> Optional[Match]:
+        """The best question for `message` if its score reaches `threshold`, else None."""
+        ranked = self.rank(message, prefer_topic)
+        return ranked[0] if ranked and ranked[0].score >= threshold else None
+
+    def related(self, question_id: str, exclude: Iterable[str] = (), limit: int = 2) -> list[Question]:
+        """Up to `limit` other questions to offer after an answer: the closest ones of the same topic first."""
+        question = self.pack.questions[question_id]
+        topic = self.pack.question_topics[question_id]
+        skip = {question_id, *exclude}
+        ranked = [m for m in self.rank(" ".join((question.title, *question.asks)), topic) if m.question.id not in skip]
+        same = [m.question for m in ranked if m.topic == topic]
+        return (same or [m.question for m in ranked])[:limit]
+
+
+_cache: dict[int, QuestionIndex] = {}
+_cache_lock = threading.Lock()
+#: Packs kept indexed at once: the one serving, plus a reloaded one while it takes over.
+_CACHE_SIZE = 4
+
+
+def index_for(pack: ContentPack) -> QuestionIndex:
+    """The pack's question index, built once per loaded pack (a reloaded pack gets a new one)."""
+    with _cache_lock:
+        found = _cache.get(id(pack))
+        # The index keeps its pack alive, so an id is never reused while its entry is here.
+        if found is not None and found.pack is pack:
+            return found
+        index = QuestionIndex(pack)
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[id(pack)] = index
+        return index
