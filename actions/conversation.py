@@ -7,7 +7,8 @@ from rasa_sdk.events import SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
 from actions.crisis import SUICIDE_QUESTION, answer_suicide_question
-from actions.topics import ActionTellMeMore, explain_topic, has_more
+from actions.topics import ActionTellMeMore, explain_topic, has_more, specific_question
+from bot.content.answers import CONFIDENT_THRESHOLD
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, signpost_reply
 
@@ -27,6 +28,9 @@ class ActionAcknowledgeDisclosure(SupportAction):
     action_name = "action_acknowledge_disclosure"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
+        if answered is not None:  # a disclosure that asks something specific: believed, and answered
+            return answered
         return Response([menu_reply(pack, pack.message("disclosure"))], [])
 
 
@@ -36,6 +40,9 @@ class ActionAcknowledgeFeelings(SupportAction):
     action_name = "action_acknowledge_feelings"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
+        if answered is not None:  # a clearly specific question behind the feeling: answer it
+            return answered
         return Response([menu_reply(pack, pack.message("feelings"))], [])
 
 
@@ -124,6 +131,9 @@ class _SignpostAction(SupportAction):
     message_key = ""
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
+        if answered is not None:  # the NLU missed it, but the pack has the answer
+            return answered
         return Response([signpost_reply(pack, pack.message(self.message_key), state.region)], [])
 
 

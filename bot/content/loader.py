@@ -319,7 +319,11 @@ def _merge_questions(base: Any, over: Any, file: str, topic: str, problems: list
     for index, raw in enumerate(over):
         key = str(raw.get("id") or "") if isinstance(raw, dict) else ""
         if not key:
-            problems.append(Problem(file, topic, f"questions.{index}.id", "every entry needs the id of the question it adds, rewords or hides"))
+            problems.append(
+                Problem(
+                    file, topic, f"questions.{index}.id", "every entry needs the id of the question it adds, rewords or hides"
+                )
+            )
             continue
         if _is_hide(raw):
             if _hide_allowed(raw, file, key, "question", "id and hidden: true", key in merged, problems):
@@ -556,7 +560,12 @@ def load_pack(
             if question.id in questions:
                 other = question_topics[question.id]
                 problems.append(
-                    Problem(topic_files[topic.id], topic.id, f"questions.{number}.id", f"'{question.id}' is also a question of '{other}'")
+                    Problem(
+                        topic_files[topic.id],
+                        topic.id,
+                        f"questions.{number}.id",
+                        f"'{question.id}' is also a question of '{other}'",
+                    )
                 )
                 continue
             questions[question.id] = question
