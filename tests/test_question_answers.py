@@ -13,9 +13,8 @@ from bot.content.loader import ContentPack, load_pack
 from bot.content.schema import Region
 
 DEV_SET = Path(__file__).parent / "questions_dev" / "questions.yml"
-#: The share of the dev set the index must answer with the right question. The goal is 0.90 (issue
-#: #18); measured 0.817 on 2026-11-29 (docs/conversation.md), so this guards against going back.
-TARGET = 0.80
+#: The share of the dev set the index must answer with the right question (measured: docs/conversation.md).
+TARGET = 0.90
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +48,7 @@ def test_the_dev_set_is_not_copied_from_the_asks(pack: ContentPack) -> None:
     assert not [item["text"] for item in dev_set() if item["text"].lower().strip() in asks]
 
 
-def test_retrieval_answers_at_least_80_percent_of_the_dev_set(pack: ContentPack) -> None:
+def test_retrieval_answers_at_least_90_percent_of_the_dev_set(pack: ContentPack) -> None:
     index = index_for(pack)
     items = dev_set()
     right = 0
@@ -111,3 +110,67 @@ questions:
     assert pack.questions["how_much"].region_specific  # its answers are the default's
     match = index_for(pack).best("free legal advice clinic near me?")
     assert match is not None and match.question.id == "local_advice_clinic"
+
+
+# --- The actions: the specific answer first, then "Tell me more" and related questions ---------------
+
+import asyncio  # noqa: E402
+
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+from actions.conversation import ActionAcknowledgeDisclosure, ActionFallback  # noqa: E402
+from actions.region import ActionSetRegion  # noqa: E402
+from actions.topics import ActionExplainTopic  # noqa: E402
+from tests.conftest import make_tracker  # noqa: E402
+
+
+def run(action: Any, tracker: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_specific_question_gets_its_answer_before_the_overview(pack: ContentPack) -> None:
+    tracker = make_tracker(
+        "ask_misconduct_route", text="he's retiring next month, will the misconduct case stop?", region="england_wales"
+    )
+    messages, slots = run(ActionExplainTopic(), tracker)
+    answer = pack.questions["retired_resigned"].answer_for(Region.england_wales).text
+    assert answer in messages[-1]["text"]
+    buttons = [b["payload"] for b in messages[-1]["buttons"]]
+    assert buttons[0] == "/ask_misconduct_route"  # Tell me more: the overview
+    assert sum(b.startswith("/ask_question") for b in buttons) == 2
+    assert slots["last_topic"] == "misconduct_route"
+
+
+def test_an_unknown_region_is_asked_once_then_the_waiting_question_is_answered(pack: ContentPack) -> None:
+    tracker = make_tracker("ask_compensation", text="how much would CICA pay out for a rape")
+    messages, slots = run(ActionExplainTopic(), tracker)
+    assert messages[-1]["text"] == pack.message("region_question")
+    assert slots["pending_question"] == "how_much"
+    after = make_tracker("inform_region", **{**slots, "region": "england_wales"})
+    messages, slots = run(ActionSetRegion(), after)
+    assert "£11,000" in "\n".join(m["text"] for m in messages)
+    assert slots["pending_question"] is None
+
+
+def test_a_related_question_button_answers_that_question(pack: ContentPack) -> None:
+    tracker = make_tracker("ask_question", text='/ask_question{"question":"lgbt_survivors"}', question="lgbt_survivors")
+    messages, _ = run(ActionExplainTopic(), tracker)
+    assert pack.questions["lgbt_survivors"].answer_for(Region.england_wales).text in messages[-1]["text"]
+
+
+def test_a_topic_button_still_shows_the_overview(pack: ContentPack) -> None:
+    messages, _ = run(ActionExplainTopic(), make_tracker("ask_anonymous_reporting"))
+    assert pack.topics["anonymous_reporting"].variants["all"].pages[0].text.strip() in messages[-1]["text"]
+
+
+def test_a_plain_disclosure_is_still_believed_not_answered(pack: ContentPack) -> None:
+    messages, _ = run(ActionAcknowledgeDisclosure(), make_tracker("disclose", text="my sergeant assaulted me"))
+    assert messages[-1]["text"] == pack.message("disclosure")
+
+
+def test_a_clear_question_the_nlu_missed_is_answered_not_signposted(pack: ContentPack) -> None:
+    tracker = make_tracker("nlu_fallback", text="can I complain to the police ombudsman as a serving PSNI officer")
+    messages, _ = run(ActionFallback(), tracker)
+    assert pack.questions["poni_serving"].answers["all"].text in messages[-1]["text"]

@@ -26,29 +26,43 @@ from bot.content.schema import Question
 ANSWER_THRESHOLD = 0.25
 #: Where the message went to a general reply (disclosure, feelings, out of scope, fallback), only a
 #: clearly specific question is answered instead: a higher bar, so a disclosure is still heard as one.
-CONFIDENT_THRESHOLD = 0.45
+CONFIDENT_THRESHOLD = 0.50
 #: Added to the score of the questions of the topic the NLU chose: its choice counts, but a clearly
 #: better question of another topic still wins.
 TOPIC_BONUS = 0.06
+#: A topic name wins over the best question only when it matches this many times better.
+OVERVIEW_MARGIN = 2.0
 #: How much the word view counts against the character view.
 WORD_WEIGHT = 0.5
 #: How much the question as a whole (title and every phrasing together) counts against its best
 #: single phrasing: the whole alone misses close paraphrases, the best phrasing alone lets one
-#: shared word in a short message match (measured: 0.5 is better than either, docs/conversation.md).
-WHOLE_WEIGHT = 0.5
+#: shared word in a short message match (measured: 0.6 is better than either, docs/conversation.md).
+WHOLE_WEIGHT = 0.6
 
 _TOKEN = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 #: Words too common to say anything about which question is asked.
 _STOP = frozenset(
     "a an the and or but if of to in on at for with by from is are was were be been am i me my "
     "you your it its this that do does did so as can could would will just there their they "
-    "he him his she her we our us what how when where who which".split()
+    "he him his she her we our us what how when where who which thanks thank please".split()
 )
+
+
+#: Endings cut from longer words so that "charged", "charges" and "charging" meet "charge".
+_ENDINGS = ("ing", "ed", "es", "s")
+
+
+def _stem(word: str) -> str:
+    """A very light stem (English endings): enough for plurals and tenses, no dictionary needed."""
+    for ending in _ENDINGS:
+        if len(word) > 4 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
 
 
 def _words(text: str) -> list[str]:
     text = text.lower().replace("\u2019", "'")
-    return [w for w in _TOKEN.findall(text) if w not in _STOP]
+    return [_stem(w) for w in _TOKEN.findall(text) if w not in _STOP]
 
 
 def word_features(text: str) -> Counter[str]:
@@ -116,6 +130,11 @@ class QuestionIndex:
         wholes = [" ".join((q.title, *q.asks)) for q in pack.questions.values()]
         self._whole_words = _Space([word_features(t) for t in wholes])
         self._whole_chars = _Space([char_features(t) for t in wholes])
+        # Each topic's own name competes too: "compensation" or "tell me about the misconduct route"
+        # asks for the overview, not for whichever question shares its words.
+        overviews = [f"{t.title} {t.button}" for t in pack.topics.values()]
+        self._topic_words = _Space([word_features(t) for t in overviews])
+        self._topic_chars = _Space([char_features(t) for t in overviews])
 
     def rank(self, message: str, prefer_topic: Optional[str] = None) -> list[Match]:
         """Every question, best first, scored against `message` (the NLU's topic gets TOPIC_BONUS)."""
@@ -140,10 +159,18 @@ class QuestionIndex:
             matches.append(Match(self.pack.questions[question_id], topic, score + bonus))
         return sorted(matches, key=lambda m: m.score, reverse=True)
 
+    def overview_score(self, message: str) -> float:
+        """How closely `message` matches a topic's own name (title and button), at best."""
+        by_word = self._topic_words.similarities(word_features(message))
+        by_char = self._topic_chars.similarities(char_features(message))
+        return max((WORD_WEIGHT * w + (1 - WORD_WEIGHT) * c for w, c in zip(by_word, by_char, strict=True)), default=0.0)
+
     def best(self, message: str, prefer_topic: Optional[str] = None, threshold: float = ANSWER_THRESHOLD) -> Optional[Match]:
-        """The best question for `message` if its score reaches `threshold`, else None."""
+        """The best question for `message` if its score reaches `threshold` and beats every topic's name, else None."""
         ranked = self.rank(message, prefer_topic)
-        return ranked[0] if ranked and ranked[0].score >= threshold else None
+        if not ranked or ranked[0].score < threshold:
+            return None
+        return ranked[0] if ranked[0].score * OVERVIEW_MARGIN > self.overview_score(message) else None
 
     def related(self, question_id: str, exclude: Iterable[str] = (), limit: int = 2) -> list[Question]:
         """Up to `limit` other questions to offer after an answer: the closest ones of the same topic first."""
