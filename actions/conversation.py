@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from actions.base import ConversationState, Response, SupportAction
 from actions.crisis import SUICIDE_QUESTION, answer_suicide_question
 from actions.topics import ActionTellMeMore, explain_topic, has_more, specific_question
-from bot.content.answers import CONFIDENT_THRESHOLD
+from bot.content.answers import CONFIDENT_THRESHOLD, FALLBACK_THRESHOLD
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, signpost_reply
 
@@ -131,7 +131,7 @@ class _SignpostAction(SupportAction):
     message_key = ""
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
-        answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
+        answered = specific_question(pack, state, tracker, FALLBACK_THRESHOLD)
         if answered is not None:  # the NLU missed it, but the pack has the answer
             return answered
         return Response([signpost_reply(pack, pack.message(self.message_key), state.region)], [])
