@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
 from actions.crisis import SUICIDE_QUESTION, answer_suicide_question
-from actions.topics import ActionTellMeMore, explain_topic, has_more, specific_question
+from actions.topics import ActionTellMeMore, answer_question, explain_topic, has_more, specific_question
 from bot.content.answers import CONFIDENT_THRESHOLD, FALLBACK_THRESHOLD
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, signpost_reply
@@ -68,6 +68,11 @@ class ActionDeny(SupportAction):
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         if state.crisis_question == SUICIDE_QUESTION:
             return answer_suicide_question(pack, state, "no")
+        question = pack.questions.get(str(tracker.get_slot("pending_question") or ""))
+        if question is not None and not state.region_settled:  # the waiting question, for every region
+            declined = ConversationState(**{**state.__dict__, "region_not_said": True})
+            answered = answer_question(pack, question, declined, prefix=Reply(pack.message("region_not_said")))
+            return Response(answered.replies, [SlotSet("region", NOT_SAID), *answered.events])
         topic = state.topic(pack, state.pending_topic)
         if topic is not None and not state.region_settled:
             declined = ConversationState(**{**state.__dict__, "region_not_said": True})

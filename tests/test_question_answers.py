@@ -118,7 +118,7 @@ import asyncio  # noqa: E402
 
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
-from actions.conversation import ActionAcknowledgeDisclosure, ActionFallback  # noqa: E402
+from actions.conversation import ActionAcknowledgeDisclosure, ActionDeny, ActionFallback  # noqa: E402
 from actions.region import ActionSetRegion  # noqa: E402
 from actions.topics import ActionExplainTopic  # noqa: E402
 from tests.conftest import make_tracker  # noqa: E402
@@ -174,3 +174,11 @@ def test_a_clear_question_the_nlu_missed_is_answered_not_signposted(pack: Conten
     tracker = make_tracker("nlu_fallback", text="can I complain to the police ombudsman as a serving PSNI officer")
     messages, _ = run(ActionFallback(), tracker)
     assert pack.questions["poni_serving"].answers["all"].text in messages[-1]["text"]
+
+
+def test_declining_the_region_question_still_answers_the_waiting_question(pack: ContentPack) -> None:
+    tracker = make_tracker("deny", region_asked=True, pending_topic="compensation", pending_question="how_much")
+    messages, slots = run(ActionDeny(), tracker)
+    text = "\n".join(m["text"] for m in messages)
+    assert pack.message("region_not_said") in text and "£11,000" in text
+    assert slots["region"] == "not_said" and slots["pending_question"] is None
