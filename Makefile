@@ -4,13 +4,15 @@ export RASA_TELEMETRY_ENABLED := false
 APP := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 
-.PHONY: help setup train run chat test test-app test-rasa-plugins validate test-stories test-nlu lint content-check guard lock clean
+.PHONY: help setup train run chat test test-fast test-app test-rasa-plugins test-widget validate test-stories test-nlu lint content-check guard lock clean
 
 help:
 	@echo "make run    set up, train if the training data changed, start everything"
 	@echo "make test   set up, train if needed, run every check"
+	@echo "make test-fast   the quick tier: no stack, browser, soak or benchmark"
 	@echo "make chat   a terminal chat with the running assistant"
 	@echo "make content-check   validate and lint the content pack"
+	@echo "make test-widget     the web widget's unit tests (Node, seconds)"
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +31,19 @@ content-check: setup
 
 test: setup
 	@bash scripts/test.sh
+
+# The edit-test loop: content check, lint, the widget's Node tests, and every pytest test that
+# starts no stack, browser, soak or benchmark (a few minutes). `make test` still runs everything.
+test-fast: setup
+	@$(APP) -m bot.cli content check
+	@$(APP) -m ruff check .
+	@$(APP) -m mypy
+	@bash scripts/test-widget.sh
+	@PYTHONPATH=$(CURDIR) $(APP) -m pytest -q -m "not stack and not browser and not soak and not bench"
+
+# The widget's parts that need no browser, under Node's own test runner (Node 20+, no npm packages).
+test-widget:
+	@bash scripts/test-widget.sh
 
 lint: setup
 	@$(APP) -m ruff check .

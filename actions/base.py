@@ -134,6 +134,12 @@ class ConversationState:
     crisis_question: Optional[str] = None
     #: The survivor said they are not thinking of ending their life: believed, not asked again.
     suicide_question_declined: bool = False
+    #: A disclosure was already believed in this conversation.
+    disclosed: bool = False
+    #: The person who caused harm works in policing (said so in this conversation).
+    abuser_in_police: bool = False
+    #: "officer" or "staff", only if the survivor said which.
+    asker: Optional[str] = None
 
     @classmethod
     def from_tracker(
@@ -159,6 +165,9 @@ class ConversationState:
             before_crisis_topic=tracker.get_slot("before_crisis_topic"),
             crisis_question=tracker.get_slot("crisis_question"),
             suicide_question_declined=bool(tracker.get_slot("suicide_question_declined")),
+            disclosed=bool(tracker.get_slot("disclosed")),
+            abuser_in_police=bool(tracker.get_slot("abuser_in_police")) or mentions_police_role(tracker),
+            asker=tracker.get_slot("asker"),
         )
 
     @property
@@ -168,6 +177,33 @@ class ConversationState:
 
     def topic(self, pack: ContentPack, topic_id: Optional[str]) -> Optional[Topic]:
         return pack.topics.get(topic_id) if topic_id else None
+
+
+def latest_entities(tracker: Tracker, entity: str) -> list[dict[str, Any]]:
+    """The latest message's entities of one kind (from the NLU lookup tables in data/nlu/)."""
+    return [e for e in (tracker.latest_message or {}).get("entities") or [] if e.get("entity") == entity]
+
+
+def mentions_police_role(tracker: Tracker) -> bool:
+    """Whether the latest message names a police role for someone other than the survivor.
+
+    "he's my DS" or "by a colleague" count; "I'm a PC" does not (that role is inside the
+    survivor's own `asker_role`, so it describes who is asking, not who caused harm).
+    """
+    own = [(e.get("start", -1), e.get("end", -1)) for e in latest_entities(tracker, "asker_role")]
+    return any(
+        not any(start <= e.get("start", -2) and e.get("end", -2) <= end for start, end in own)
+        for e in latest_entities(tracker, "police_role")
+    )
+
+
+def region_named_in_message(tracker: Tracker) -> Optional[Region]:
+    """A region the latest message named in passing (a force, a nation, a capital), if any."""
+    for entity in latest_entities(tracker, "region"):
+        region = parse_region(entity.get("value"))
+        if region is not None:
+            return region
+    return None
 
 
 @dataclass
@@ -203,6 +239,8 @@ class SupportAction(Action, ABC):
     #: Whether the first-turn intro is added, and where: crisis puts it after the numbers.
     introduce: bool = True
     intro_after_reply: bool = False
+    #: Whether a region named in passing ("I'm in the Met") is stated back before the reply.
+    states_region: bool = True
 
     def name(self) -> str:
         return self.action_name
@@ -223,6 +261,13 @@ class SupportAction(Action, ABC):
             response = Response([signpost_reply(pack, pack.message("fallback"), state.region)], [])
         replies = list(response.replies)
         events = list(response.events)
+        named = region_named_in_message(tracker) if self.states_region else None
+        if named is not None and named in pack.enabled_regions and not state.region_asked:
+            # Taken from what was said, stated back, and changeable: never asked for again.
+            replies.insert(0, Reply(pack.message("region_from_message", region=pack.region_name(named))))
+            events.append(SlotSet("region_asked", True))
+        if state.abuser_in_police and not tracker.get_slot("abuser_in_police"):
+            events.append(SlotSet("abuser_in_police", True))
         # The crisis question is answered by the very next turn or not at all: any other turn closes it.
         if state.crisis_question and not any(isinstance(e, dict) and e.get("name") == "crisis_question" for e in events):
             events.append(SlotSet("crisis_question", None))

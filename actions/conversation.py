@@ -10,7 +10,7 @@ from actions.crisis import SUICIDE_QUESTION, answer_suicide_question
 from actions.topics import ActionTellMeMore, answer_question, explain_topic, has_more, specific_question
 from bot.content.answers import CONFIDENT_THRESHOLD, FALLBACK_THRESHOLD
 from bot.content.loader import ContentPack
-from bot.content.render import NOT_SAID, Reply, menu_reply, signpost_reply
+from bot.content.render import NOT_SAID, Reply, helplines_text, menu_reply, signpost_reply
 
 
 class ActionGreet(SupportAction):
@@ -22,16 +22,69 @@ class ActionGreet(SupportAction):
         return Response([menu_reply(pack, pack.message("greeting_question"))], [])
 
 
+#: Services shown with the first disclosure reply: someone to talk to, without a wall of numbers.
+MAX_SERVICES_AFTER_DISCLOSURE = 2
+
+
+def police_aware_reply(pack: ContentPack, text: str) -> Reply:
+    """`text`, then routes outside the force first (trauma-informed rule 16), then the menu."""
+    return menu_reply(pack, text + "\n\n" + pack.message("police_aware"))
+
+
 class ActionAcknowledgeDisclosure(SupportAction):
-    """Believe first: thank, validate, then offer choices. Never a question about what happened."""
+    """Believe first: thank, validate, then offer choices. Never a question about what happened.
+
+    Said once in full; a second disclosure is believed again in a line, not the same paragraph.
+    When the person who caused harm is in the police, routes outside their force come first.
+    """
 
     action_name = "action_acknowledge_disclosure"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
         if answered is not None:  # a disclosure that asks something specific: believed, and answered
-            return answered
-        return Response([menu_reply(pack, pack.message("disclosure"))], [])
+            return Response(answered.replies, [*answered.events, SlotSet("disclosed", True)], answered.counted_topic)
+        if state.disclosed:
+            text = pack.message("disclosure_again")
+        else:
+            # The first time: someone to talk to as well (at most two services, for the region).
+            key = state.region.value if state.region else NOT_SAID
+            services = helplines_text(pack, pack.menu.signpost[key][:MAX_SERVICES_AFTER_DISCLOSURE], state.region)
+            text = pack.message("disclosure") + ("\n\n" + services if services else "")
+        reply = police_aware_reply(pack, text) if state.abuser_in_police else menu_reply(pack, text)
+        return Response([reply], [SlotSet("disclosed", True)])
+
+
+class ActionAcknowledgeDetail(SupportAction):
+    """A detail that adds to what came before ("by a colleague", "I'm in the Met", "last year").
+
+    Never out of scope: thanks in a line, then what the detail changes (a police abuser: routes
+    outside the force; a region: stated back by the base class), or the page the survivor was on.
+    """
+
+    action_name = "action_acknowledge_detail"
+
+    def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        thanks = pack.message("detail_thanks")
+        if state.abuser_in_police and not tracker.get_slot("abuser_in_police"):
+            return Response([police_aware_reply(pack, thanks)], [SlotSet("disclosed", True)])
+        topic_id = state.pending_topic or state.last_topic
+        topic = state.topic(pack, topic_id)
+        if topic is not None and (state.region_settled or not topic.region_specific or state.region_asked):
+            shown = explain_topic(pack, topic, state, prefix=Reply(thanks))
+            return Response(shown.replies, shown.events, shown.counted_topic)
+        return Response([menu_reply(pack, thanks)], [])
+
+
+class ActionSupportSomeone(SupportAction):
+    """Someone asking for a friend, partner or colleague: how to support them, then their options."""
+
+    action_name = "action_support_someone"
+
+    def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        text = pack.message("support_someone")
+        reply = police_aware_reply(pack, text) if state.abuser_in_police else menu_reply(pack, text)
+        return Response([reply], [])
 
 
 class ActionAcknowledgeFeelings(SupportAction):

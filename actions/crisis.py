@@ -46,6 +46,7 @@ class ActionCrisis(SupportAction):
     """Answers danger now, harm from others, and thoughts or signs of suicide, before anything else."""
 
     action_name = "action_crisis"
+    states_region = False  # it says so itself, or has more urgent things to say
     intro_after_reply = True
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:

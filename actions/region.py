@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
@@ -9,6 +11,21 @@ from actions.base import ConversationState, Response, SupportAction
 from actions.topics import answer_question, explain_topic
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, parse_region
+from bot.content.schema import Topic
+
+#: How sure the model must be of a question asked in the same message as the region ("I'm in
+#: Wales. how do I raise a grievance") for it to be answered straight away.
+ALONGSIDE_MIN_CONFIDENCE = 0.2
+
+
+def asked_alongside(pack: ContentPack, tracker: Tracker) -> Optional[Topic]:
+    """A topic asked in the same message as the region: the model's next guess, if it is a topic."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    for entry in ranking[1:3]:
+        topic = pack.topics_by_intent.get(entry.get("name") or "")
+        if topic is not None and float(entry.get("confidence") or 0) >= ALONGSIDE_MIN_CONFIDENCE:
+            return topic
+    return None
 
 
 class ActionSetRegion(SupportAction):
@@ -19,6 +36,7 @@ class ActionSetRegion(SupportAction):
     """
 
     action_name = "action_set_region"
+    states_region = False  # it says so itself, or has more urgent things to say
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         events = [SlotSet("region_asked", True)]
@@ -37,7 +55,7 @@ class ActionSetRegion(SupportAction):
         if question is not None:  # the question that was waiting for the region is answered now
             answered = answer_question(pack, question, state, prefix=confirmation)
             return Response(answered.replies, events + answered.events)
-        topic = state.topic(pack, state.pending_topic)
+        topic = state.topic(pack, state.pending_topic) or asked_alongside(pack, tracker)
         if topic is None:
             return Response([confirmation, menu_reply(pack)], events)
         shown = explain_topic(pack, topic, state, prefix=confirmation)

@@ -16,9 +16,15 @@ from bot.content.schema import Question, Topic
 #: The intent of a related-question button (`/ask_question{"question":"<id>"}`).
 ASK_QUESTION = "ask_question"
 
+#: Topics whose answer differs for police staff (employees) and officers (office-holders).
+STAFF_NOTE_TOPICS = ("work", "misconduct_route")
+
 
 def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, prefix: Optional[Reply] = None) -> Response:
     """Show a topic's first page, asking once (optionally) for the region when the answer depends on it."""
+    if state.asker == "staff" and topic.id in STAFF_NOTE_TOPICS:
+        note = pack.message("staff_note")
+        prefix = Reply(prefix.text + "\n\n" + note if prefix else note)
     if topic.region_specific and not state.region_settled and not state.region_asked:
         return Response(
             [region_question(pack)],

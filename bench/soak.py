@@ -86,6 +86,9 @@ class SoakReport:
     #: Replies from the gateway's static fallback (Rasa not reached in time) and from Rasa.
     fallbacks: int = 0
     from_rasa: int = 0
+    #: Crisis messages the gateway answered itself, at once, because Rasa was slow (rasa_client.py);
+    #: not a fallback: Rasa still gets the message and the conversation carries on there.
+    crisis_first: int = 0
     #: Paced runs: messages per second the stack answered in the calibration burst, and the pause
     #: each survivor then took between messages.
     capacity_per_s: float = 0.0
@@ -155,6 +158,8 @@ class Survivor:
                 return
             outcome, body = await self.post(http, "/api/session", {})
             session = body.get("session")
+            # What the static fallback looks like, to tell it from the gateway's crisis-first reply.
+            fallback = body.get("fallback")
             if outcome != load.OK or not isinstance(session, str):
                 kind = outcome if outcome != load.OK else "/api/session: no id"
                 report.failures[kind] = report.failures.get(kind, 0) + 1
@@ -171,6 +176,8 @@ class Survivor:
                 replies = body.get("replies") or []
                 if outcome == load.OK and not replies:
                     outcome = "/api/message: no replies"
+                elif outcome == load.OK and body.get("from_rasa") is False and is_crisis and replies != fallback:
+                    report.crisis_first += 1
                 elif outcome == load.OK and body.get("from_rasa") is False:
                     report.fallbacks += 1
                     if report.plan.fallback_is_failure:
@@ -296,7 +303,8 @@ def summary_lines(report: SoakReport) -> list[str]:
         f"{report.plan.conversations} conversations at once for {report.seconds:.0f} s "
         f"(TTL {report.plan.ttl_seconds} s, every {report.plan.crisis_every}th message a crisis{paced})",
         f"messages: {report.messages} ({report.throughput:.1f}/s); failed: {sum(report.failures.values())} {report.failures or ''}",
-        f"answered by Rasa: {report.from_rasa}; by the static fallback (Rasa not reached in time): {report.fallbacks}",
+        f"answered by Rasa: {report.from_rasa}; by the static fallback (Rasa not reached in time): {report.fallbacks}; "
+        f"crises answered first by the gateway: {report.crisis_first}",
         f"latency p50/p95/p99: {latency.get('p50_ms', 0):.0f} / {latency.get('p95_ms', 0):.0f} / {latency.get('p99_ms', 0):.0f} ms",
         f"crisis messages answered with 999: {report.crisis_with_999}/{report.crisis_sent}"
         f" (p95 {crisis.get('p95_ms', 0):.0f} ms)",

@@ -56,3 +56,15 @@ async def api() -> AsyncIterator[FakeBotApi]:
     await fake.start()
     yield fake
     await fake.close()
+
+
+#: Test tiers: every test in these folders carries the folder's marker, so `make test-fast`
+#: (`-m "not stack and not browser and not soak and not bench"`) can leave them out.
+_FOLDER_MARKERS = {"e2e": "stack", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.parent.name
+        if folder in _FOLDER_MARKERS:
+            item.add_marker(_FOLDER_MARKERS[folder])

@@ -10,12 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import intro_text
 from actions.conversation import (
+    ActionAcknowledgeDetail,
     ActionAcknowledgeDisclosure,
     ActionAffirm,
     ActionDeny,
     ActionFallback,
     ActionGreet,
     ActionOutOfScope,
+    ActionSupportSomeone,
     ActionUnsure,
 )
 from actions.crisis import ActionCrisis, ActionSafeNow
@@ -59,8 +61,11 @@ def test_intro_is_not_repeated(pack: ContentPack) -> None:
 
 def test_disclosure_is_believed_then_choices_are_offered(pack: ContentPack) -> None:
     messages, _ = run(ActionAcknowledgeDisclosure(), make_tracker("disclose"))
-    assert messages[-1]["text"] == pack.message("disclosure")
+    assert messages[-1]["text"].startswith(pack.message("disclosure").strip())
     assert len(payloads(messages)) == len(pack.menu.menu)
+    # Someone to talk to as well: at most two services, for the region.
+    named = [pack.helplines[h].name for h in pack.menu.signpost["not_said"]]
+    assert 1 <= sum(name in messages[-1]["text"] for name in named) <= 2
 
 
 @pytest.mark.parametrize("topic_id", ["criminal_route", "misconduct_route", "review", "compensation"])
@@ -300,3 +305,76 @@ def test_the_intro_tells_how_long_this_deployment_keeps_a_silent_conversation(
     monkeypatch.setenv("TRACKER_TTL_SECONDS", "600")
     assert "after 10 minutes of silence" in intro_text(pack)
     assert "{" not in intro_text(pack)
+
+
+def test_a_second_disclosure_is_believed_again_in_a_line_not_the_same_paragraph(pack: ContentPack) -> None:
+    messages, slots = run(ActionAcknowledgeDisclosure(), make_tracker("disclose", disclosed=True))
+    assert pack.message("disclosure_again").strip() in text_of(messages)
+    assert pack.message("disclosure").strip() not in text_of(messages)
+    assert slots["disclosed"] is True
+
+
+def police_role(text: str, start: int, end: int, entity: str = "police_role", value: Any = None) -> dict[str, Any]:
+    return {"entity": entity, "start": start, "end": end, "value": value or text[start:end]}
+
+
+def test_a_detail_naming_a_police_abuser_brings_routes_outside_the_force_first(pack: ContentPack) -> None:
+    text = "by a colleague"
+    tracker = make_tracker("inform_detail", text=text, entities=[police_role(text, 5, 14)])
+    messages, slots = run(ActionAcknowledgeDetail(), tracker)
+    assert pack.message("police_aware").strip().splitlines()[0] in text_of(messages)
+    assert "0800 085 0000" in text_of(messages)
+    assert slots["abuser_in_police"] is True
+
+
+def test_the_survivors_own_role_is_not_read_as_the_abusers(pack: ContentPack) -> None:
+    text = "I'm a PC"
+    entities = [police_role(text, 6, 8), police_role(text, 0, 8, "asker_role", "officer")]
+    messages, slots = run(ActionAcknowledgeDetail(), make_tracker("inform_detail", text=text, entities=entities))
+    assert "0800 085 0000" not in text_of(messages)
+    assert "abuser_in_police" not in slots
+
+
+def test_a_detail_is_never_out_of_scope_and_carries_on_with_the_topic_in_hand(pack: ContentPack) -> None:
+    tracker = make_tracker("inform_detail", text="last year", last_topic="work", region="england_wales")
+    messages, _ = run(ActionAcknowledgeDetail(), tracker)
+    assert text_of(messages).startswith(pack.message("detail_thanks").strip())
+    assert pack.topics["work"].title in text_of(messages)
+    assert pack.message("out_of_scope").strip() not in text_of(messages)
+
+
+def test_a_force_named_in_passing_sets_the_region_and_says_so(pack: ContentPack) -> None:
+    text = "I'm in the Met"
+    entities = [{"entity": "region", "start": 7, "end": 14, "value": "england_wales"}]
+    messages, slots = run(ActionAcknowledgeDetail(), make_tracker("inform_detail", text=text, entities=entities))
+    assert messages[0]["text"] == pack.message("region_from_message", region=pack.region_name(ALL_REGIONS[0]))
+    assert slots["region_asked"] is True
+
+
+def test_someone_asking_for_a_friend_gets_how_to_support_not_i_believe_you(pack: ContentPack) -> None:
+    messages, _ = run(ActionSupportSomeone(), make_tracker("helping_someone"))
+    assert pack.message("support_someone").strip() in text_of(messages)
+    assert "I believe you" not in text_of(messages)
+
+
+def test_leaving_in_a_hurry_clears_at_once_with_the_shortest_reply(pack: ContentPack) -> None:
+    messages, slots = run(ActionStop(), make_tracker("leave_now", introduced=False))
+    assert [m["text"] for m in messages] == [pack.message("leave_now")]
+    assert slots["forget_conversation"] is True
+
+
+def test_police_staff_are_told_what_differs_for_employees(pack: ContentPack) -> None:
+    messages, _ = run(ActionExplainTopic(), make_tracker("ask_work", asker="staff", region="england_wales"))
+    assert text_of(messages).startswith(pack.message("staff_note").strip())
+    messages, _ = run(ActionExplainTopic(), make_tracker("ask_work", asker="officer", region="england_wales"))
+    assert pack.message("staff_note").strip() not in text_of(messages)
+
+
+def test_a_question_asked_in_the_same_message_as_the_region_is_answered_straight_away(pack: ContentPack) -> None:
+    tracker = make_tracker("inform_region", region="england_wales")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "inform_region", "confidence": 0.5},
+        {"name": "ask_work", "confidence": 0.3},
+    ]
+    messages, _ = run(ActionSetRegion(), tracker)
+    assert pack.topics["work"].title in text_of(messages)

@@ -167,7 +167,7 @@ def test_a_topic_button_still_shows_the_overview(pack: ContentPack) -> None:
 
 def test_a_plain_disclosure_is_still_believed_not_answered(pack: ContentPack) -> None:
     messages, _ = run(ActionAcknowledgeDisclosure(), make_tracker("disclose", text="my sergeant assaulted me"))
-    assert messages[-1]["text"] == pack.message("disclosure")
+    assert messages[-1]["text"].startswith(pack.message("disclosure"))
 
 
 def test_a_clear_question_the_nlu_missed_is_answered_not_signposted(pack: ContentPack) -> None:

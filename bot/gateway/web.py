@@ -6,7 +6,8 @@ Routes (all on the gateway's port):
 - ``GET /widget.js``, ``GET /widget.css``: the widget (no framework, no CDN, no web font).
 - ``POST /api/session``: a random session id, mapped here to a random Rasa sender id; with it the
   branding, the exit URL and the static crisis content, which the page holds in memory.
-- ``POST /api/message`` ``{session, text}``: forwards to Rasa, returns ``{replies, from_rasa}``.
+- ``POST /api/message`` ``{session, text}``: forwards to Rasa, returns ``{replies, from_rasa}``; a stop
+  word (commands.yml) or a stop Rasa understood ends the session and returns ``forgotten`` instead.
 - ``POST /api/forget`` ``{session}``: clears the conversation in Rasa and drops the session.
 
 What is kept (in memory, or in Redis shared by every gateway when REDIS_HOST is set; bot/gateway/state.py):
@@ -41,6 +42,7 @@ from bot.content.schema import CHANNEL_TEXTS
 from bot.gateway.app import PACK, RASA, SETTINGS, STATE
 from bot.gateway.pages import page_texts
 from bot.gateway.state import GatewayState, Limiter, MemoryState, StateUnavailableError, WebSession
+from bot.rasa_plugins.command_map import CommandMap
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -99,10 +101,17 @@ class ApiError(Exception):
         return json_response(body, status=self.status, headers=self.headers)
 
 
-def widget_labels(pack: ContentPack, title: str) -> dict[str, str]:
-    """The widget's own words (channels.yml, group widget), ready to show: placeholders filled, counts chosen."""
+def widget_labels(pack: ContentPack, title: str, settings: Optional[Settings] = None) -> dict[str, str]:
+    """The widget's own words (channels.yml, group widget), ready to show: placeholders filled, counts chosen.
+
+    `{count}` in the length counter is left for the widget to fill as the survivor types.
+    """
+    settings = settings or Settings()
+    minutes, limit = str(settings.forget_after_minutes), str(settings.web_max_message_chars)
     labels = {
-        key: pack.channel_text("widget", key, title=title) for key, spec in CHANNEL_TEXTS["widget"].items() if not spec.plural
+        key: pack.channel_text("widget", key, title=title, minutes=minutes, limit=limit)
+        for key, spec in CHANNEL_TEXTS["widget"].items()
+        if not spec.plural
     }
     # Quick exit by keyboard: Shift three times; after one press two are left, after two presses one.
     labels["shift_2"] = pack.channel_text("widget", "shift_presses_left", 2)
@@ -135,6 +144,10 @@ class WebChannel:
             raise SystemExit(f"error: WEB_EXIT_URL must be a plain http(s) address, not {self.exit_url!r}")
         self.title = branding.title or pack.info.bot_name
         self.locale = pack.info.locale
+        self.commands = StopWords.from_pack(pack)
+        #: Rasa's answer to "stop" (messages.yml), to recognise a stop the language model found in other words.
+        #: What action_stop says (plain stop, or leaving in a hurry): Rasa has forgotten the conversation.
+        self.stop_replies = {pack.message("stop").strip(), pack.message("leave_now").strip()}
         self.error_texts = {
             key: pack.channel_text("widget_errors", key, limit=str(settings.web_max_message_chars))
             for key in CHANNEL_TEXTS["widget_errors"]
@@ -157,7 +170,16 @@ class WebChannel:
         self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ("widget.js", "widget.css", "demo.css")}
         #: widget.js carries the pack's words, its language and the crisis content from the start, so
         #: the widget needs nothing from the server to label its buttons or to show help when offline.
-        boot = {**self.config, "locale": self.locale, "labels": widget_labels(pack, self.title)}
+        self.labels = widget_labels(pack, self.title, settings)
+        boot = {
+            **self.config,
+            "locale": self.locale,
+            "labels": self.labels,
+            # So "stop" clears the screen even when the gateway cannot be reached (the gateway decides otherwise).
+            "stop_words": self.commands.words_for(STOP_INTENT),
+            # Service names by phone number (digits), so a call button can say whom it calls.
+            "services": {re.sub(r"\D", "", h.phone): h.name for h in pack.helplines.values() if h.phone},
+        }
         if WIDGET_BOOT_MARK not in self.assets["widget.js"]:
             raise SystemExit(f"error: {STATIC_DIR / 'widget.js'} has lost its {WIDGET_BOOT_MARK.decode()} mark")
         self.assets["widget.js"] = self.assets["widget.js"].replace(WIDGET_BOOT_MARK, safe_dumps(boot).encode("utf-8"), 1)
@@ -211,6 +233,26 @@ class WebChannel:
 
 
 WEB: web.AppKey[WebChannel] = web.AppKey("web", WebChannel)
+
+STOP_INTENT = "stop"
+
+
+class StopWords:
+    """The pack's exact words for "stop" (commands.yml), which the web channel answers itself."""
+
+    def __init__(self, commands: CommandMap) -> None:
+        self.commands = commands
+
+    @classmethod
+    def from_pack(cls, pack: ContentPack) -> StopWords:
+        return cls(CommandMap.from_content_dir(pack.root.parent, locale=pack.info.locale))
+
+    def is_stop(self, text: str) -> bool:
+        return self.commands.intent_for(text) == STOP_INTENT
+
+    def words_for(self, intent: str) -> list[str]:
+        """Every command meaning `intent`, in the compared form (lower case, no end punctuation)."""
+        return sorted(key for key, value in self.commands.intents.items() if value == intent)
 
 
 def _checked_origins(origins: tuple[str, ...]) -> frozenset[str]:
@@ -318,6 +360,10 @@ async def message(request: web.Request) -> web.StreamResponse:
     client_ok = await channel.allow(channel.client_limiter, channel.client_key(request))
     if not (session_ok and client_ok):
         raise slow_down()
+    if channel.commands.is_stop(text):
+        # "stop", "Stop and clear" and the other forget-me words: forgotten here and in Rasa, and the
+        # answer says so, so the widget clears the screen and words it for a website.
+        return forgotten_answer(channel, await forget_session(request, ref))
     session.used = True
     try:
         if not await channel.sessions.update(ref, session):
@@ -325,24 +371,46 @@ async def message(request: web.Request) -> web.StreamResponse:
     except StateUnavailableError:
         pass  # the sender is known, so the message still goes to Rasa; only this restart of the TTL is lost
     answer = await request.app[RASA].send(session.sender, text, channel="web")
+    if answer.from_rasa and any(reply.text.strip() in channel.stop_replies for reply in answer.replies):
+        # The model understood a stop in other words: Rasa has deleted the conversation already.
+        try:
+            await channel.sessions.pop(ref)
+        except StateUnavailableError:
+            pass  # the session expires by itself; Rasa holds nothing for it any more
+        return forgotten_answer(channel, True)
     return json_response({"replies": replies_json(answer.replies), "from_rasa": answer.from_rasa})
+
+
+def forgotten_answer(channel: WebChannel, confirmed: bool) -> web.Response:
+    """The answer to a stop: the session is gone; `from_rasa` says whether Rasa confirmed it forgot too.
+
+    The reply is the widget's words for it (channels.yml), for any client; the widget clears the
+    screen and shows the same words itself.
+    """
+    text = channel.labels["cleared" if confirmed else "cleared_here_only"]
+    return json_response({"replies": [{"text": text, "buttons": []}], "from_rasa": confirmed, "forgotten": True})
+
+
+async def forget_session(request: web.Request, ref: str) -> bool:
+    """Drop a session and clear its conversation in Rasa; whether both are confirmed gone."""
+    try:
+        session = await request.app[WEB].sessions.pop(ref)
+    except StateUnavailableError:
+        # Degraded: the sender cannot be found to tell Rasa; both forget by themselves after the TTL.
+        return False
+    if session is not None and session.used:
+        return await request.app[RASA].forget(session.sender)
+    return True
 
 
 @api
 async def forget(request: web.Request) -> web.StreamResponse:
     """Clear a conversation now. Idempotent: an unknown session has nothing left to forget."""
-    channel = request.app[WEB]
     data = await read_json(request)
     session_id = data.get("session")
-    try:
-        session = await channel.sessions.pop(session_ref(session_id)) if isinstance(session_id, str) else None
-    except StateUnavailableError:
-        # Degraded: the sender cannot be found to tell Rasa; both forget by themselves after the TTL.
-        return json_response({"forgotten": False})
-    confirmed = True
-    if session is not None and session.used:
-        confirmed = await request.app[RASA].forget(session.sender)
-    return json_response({"forgotten": confirmed})
+    if not isinstance(session_id, str):
+        return json_response({"forgotten": True})
+    return json_response({"forgotten": await forget_session(request, session_ref(session_id))})
 
 
 @api

@@ -72,11 +72,18 @@ async def _page_route(html: str, request: web.Request) -> web.Response:
 
 
 @pytest.fixture
-async def gateway(pack: ContentPack) -> AsyncIterator[Gateway]:
+def gateway_settings() -> dict[str, Any]:
+    """Settings the gateway is built with; a test changes them with
+    `@pytest.mark.parametrize("gateway_settings", [{"tracker_ttl_seconds": 2}])`."""
+    return {}
+
+
+@pytest.fixture
+async def gateway(pack: ContentPack, gateway_settings: dict[str, Any]) -> AsyncIterator[Gateway]:
     rasa = await WebStubRasa().start()
     port = free_port()
     url, other = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
-    app = web_gateway(pack, rasa.url, web_exit_url=url + "/exit-landing", web_allowed_origins=(other,))
+    app = web_gateway(pack, rasa.url, web_exit_url=url + "/exit-landing", web_allowed_origins=(other,), **gateway_settings)
 
     async def landing(request: web.Request) -> web.Response:
         return await _page_route(EXIT_LANDING, request)

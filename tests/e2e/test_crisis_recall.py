@@ -18,14 +18,12 @@ RESULTS = Path(__file__).resolve().parents[2] / "results" / "crisis-recall.txt"
 
 
 def crisis_kind_of_reply(stack: Stack, pack: ContentPack, message: str) -> Optional[str]:
-    """The crisis reply a fresh conversation gets for the message ("danger", "harm_risk", "suicide"), or None."""
+    """The crisis reply a fresh conversation gets for the message (a crisis kind), or None."""
     # A fresh conversation per message: recall must not depend on what came before.
     replies = stack.say(secrets.token_hex(8), message)
     text = "\n".join(r.get("text") or "" for r in replies)
-    # harm_risk is the graded reply of crisis v2 (issue #21); it is measured once the content pack has it.
-    for kind in ("danger", "harm_risk", "suicide"):
-        reply = getattr(pack.crisis, kind, None)
-        if reply is not None and reply.text.strip() in text:
+    for kind, reply in pack.crisis.replies():
+        if kind != "unavailable" and reply.text.strip() in text:
             return kind
     return None
 

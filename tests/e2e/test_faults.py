@@ -27,7 +27,7 @@ from tests.e2e.conftest import Stack, WebChat, running_stack, text_of
 
 pytestmark = pytest.mark.stack
 
-RESTART_WAIT_SECONDS = 60
+RESTART_WAIT_SECONDS = 150  # generous: a busy machine restarts Rasa slowly; the test asserts recovery, not speed
 #: How long the gateway waits for Rasa in this module's stack (production: 10 s).
 RASA_TIMEOUT_SECONDS = 3
 #: How long the proxy holds a request in "slow" mode: well past the gateway's wait.
@@ -144,9 +144,11 @@ def until_rasa_answers(stack: Stack, chat: WebChat, text: str = "what are my opt
         if status == 200 and body.get("from_rasa"):
             assert text_of(body).strip()
             return body
-        assert status in (200, 404), status
+        # 429: the web API's own rate limit, reached when a busy machine makes the restart slow; it
+        # says "wait", so wait longer. Anything else is a real failure.
+        assert status in (200, 404, 429), status
         assert time.monotonic() < deadline, f"no normal reply within {RESTART_WAIT_SECONDS} s:\n{stack.logs()[-3000:]}"
-        time.sleep(1)
+        time.sleep(5 if status == 429 else 1)
 
 
 def test_action_server_killed_mid_conversation_still_answers_then_recovers(stack: Stack, normal: ActionProxy) -> None:
@@ -201,6 +203,9 @@ def test_hostile_text_through_the_gateway_to_the_real_rasa_is_answered(stack: St
     status, body = chat.say(text)
     assert status == 200 and body["replies"] and text_of(body).strip()
     assert "<script" not in text_of(body)
+    if body.get("forgotten"):
+        # "/stop{" is a stop word (end punctuation is ignored): the gateway ended the session, so start anew.
+        chat = WebChat(stack)
     # The conversation is still usable afterwards.
     status, body = chat.say("who can I talk to")
     assert status == 200 and body["from_rasa"] is True and body["replies"]

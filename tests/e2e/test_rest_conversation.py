@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import socket
+import ipaddress
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,16 +137,28 @@ def test_http_api_is_off(stack: Stack) -> None:
     assert httpx.get(f"{stack.url}/conversations/x/tracker", timeout=5).status_code == 404
 
 
-def test_servers_listen_on_loopback_only(stack: Stack) -> None:
-    port = int(stack.url.rsplit(":", 1)[1])
-    addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)} - {
-        "127.0.0.1",
-        "127.0.1.1",
-    }
-    for address in addresses:
-        with socket.socket() as sock:
-            sock.settimeout(1)
-            assert sock.connect_ex((address, port)) != 0, f"Rasa answers on {address}"
+def listening_addresses(port: int) -> set[str]:
+    """Every local address with a socket listening on `port`, from the kernel's own tables."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(str(ipaddress.ip_address(bytes.fromhex(address)[::-1] if width == 8 else _ipv6(address))))
+    return found
+
+
+def _ipv6(hex_address: str) -> bytes:
+    # /proc/net/tcp6 writes the address as four 32-bit words, each in host (little-endian) order.
+    return b"".join(bytes.fromhex(hex_address[i : i + 8])[::-1] for i in range(0, 32, 8))
+
+
+def test_every_process_listens_on_loopback_only(stack: Stack) -> None:
+    for name in ("RASA_PORT", "ACTION_PORT", "GATEWAY_PORT"):
+        addresses = listening_addresses(int(stack.env[name]))
+        assert addresses, f"nothing listens on {name}: the check would prove nothing"
+        assert all(ipaddress.ip_address(a).is_loopback for a in addresses), f"{name} listens on {addresses}"
 
 
 def test_no_message_text_reaches_logs_or_files(chat: Conversation) -> None:

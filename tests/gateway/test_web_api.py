@@ -230,9 +230,53 @@ async def test_forget_of_an_unused_or_unknown_session_does_not_reach_rasa(client
     assert (await client.post("/api/forget", data=b"junk")).status == 400
 
 
-async def test_stop_reply_passes_through(client: Client) -> None:
-    body = await (await send(client, await start(client), "/stop")).json()
-    assert body["replies"][0]["text"] == STOPPED
+@pytest.mark.parametrize("word", ["/stop", "Stop", "forget me!"])
+async def test_a_stop_word_forgets_the_conversation_and_says_so_instead_of_the_apps_reply(
+    client: Client, rasa: WebStubRasa, pack: ContentPack, word: str
+) -> None:
+    session = await start(client)
+    await send(client, session, "hello")
+    body = await (await send(client, session, word)).json()
+    cleared = pack.channel_text("widget", "cleared")
+    assert body == {"replies": [{"text": cleared, "buttons": []}], "from_rasa": True, "forgotten": True}
+    sender = rasa.received[0][0]
+    assert rasa.messages(sender) == ["hello", "/stop"], "Rasa deletes its copy; the stop word itself is never sent as text"
+    assert STOPPED not in json.dumps(body)
+    assert (await send(client, session, "hello")).status == 410
+
+
+@pytest.mark.parametrize("said", ["stop", "leave_now"])
+async def test_a_stop_the_model_understood_in_other_words_ends_the_session_too(
+    client: Client, rasa: WebStubRasa, pack: ContentPack, said: str
+) -> None:
+    # "please wipe all of this" (stop) and "someone's coming" (leave_now) both end in action_stop.
+    rasa.stop_text = pack.message(said)
+    session = await start(client)
+    body = await (await send(client, session, "please wipe all of this")).json()
+    assert body["forgotten"] is True and body["from_rasa"] is True
+    assert body["replies"] == [{"text": pack.channel_text("widget", "cleared"), "buttons": []}]
+    assert (await send(client, session, "hello")).status == 410
+
+
+async def test_a_stop_rasa_could_not_confirm_still_ends_the_session_and_says_so(
+    client: Client, rasa: WebStubRasa, pack: ContentPack
+) -> None:
+    session = await start(client)
+    await send(client, session, "hello")
+    rasa.down = True
+    body = await (await send(client, session, "stop")).json()
+    assert body["forgotten"] is True and body["from_rasa"] is False
+    assert body["replies"][0]["text"] == pack.channel_text("widget", "cleared_here_only", minutes="30")
+    assert (await send(client, session, "hello")).status == 410
+
+
+async def test_the_widget_knows_the_stop_words_and_the_forget_time(client: Client, pack: ContentPack) -> None:
+    script = await (await client.get("/widget.js")).text()
+    boot = json.loads(re.search(r"var BOOT = (\{.*?\});\n", script).group(1))  # type: ignore[union-attr]
+    assert {"stop", "/stop", "forget me", "exit"} <= set(boot["stop_words"])
+    assert boot["expires_in"] == 1800
+    assert "30 minutes" in boot["labels"]["cleared_here_only"]
+    assert boot["labels"]["counter"] == "{count} of 2000 characters"
 
 
 async def test_rasa_down_answers_with_static_helplines(pack: ContentPack) -> None:

@@ -40,6 +40,22 @@ HOSTILE = (
     "[click me](javascript:window.injected=1) [data](data:text/html,hi) **bold <b>tag</b>**"
 )
 STOPPED = "I've stopped and cleared this conversation. Nothing is kept."
+#: A long answer in three messages, as the helplines topic sends one per region: headings and service cards.
+HELPLINES = [
+    "**Who can help**\n\nYou can contact:\n\n"
+    "**Samaritans**: call 116 123, e-mail jo@samaritans.org\n24 hours a day, every day\n"
+    "Anyone who is struggling, about anything.\nhttps://www.samaritans.org/\n\n"
+    "**Rape Crisis 24/7 Support Line**: call 0808 500 2222\n24 hours a day, every day\n"
+    "Anyone aged 16 or over in England and Wales affected by sexual violence.\nhttps://247sexualabusesupport.org.uk/",
+    "**In Scotland**\n\n**Rape Crisis Scotland helpline**: call 08088 01 03 02\nEvery day, 5pm to midnight\n"
+    "Anyone in Scotland affected by sexual violence.\nhttps://www.rapecrisisscotland.org.uk/",
+    "**In Northern Ireland**\n\n**Domestic and Sexual Abuse Helpline**: call 0808 802 1414\n24 hours a day\n"
+    "Anyone in Northern Ireland affected by domestic or sexual abuse.\nhttps://www.nexusni.org/",
+]
+HELPLINES_BUTTONS = [
+    {"title": "Tell me more", "payload": "/tell_me_more"},
+    {"title": "Stop and clear", "payload": "/stop"},
+]
 
 
 class WebStubRasa:
@@ -49,6 +65,10 @@ class WebStubRasa:
         self.received: list[tuple[str, str]] = []
         self.down = False
         self.delay = 0.0
+        #: Set to the pack's stop reply to answer "please wipe all of this" as Rasa's stop action would.
+        self.stop_text: Optional[str] = None
+        #: Message -> the REST messages to answer it with (the pack's real replies, for layout tests).
+        self.scripted: dict[str, list[dict[str, Any]]] = {}
         self.app = web.Application()
         self.app.router.add_post("/webhooks/rest/webhook", self.webhook)
         self._runner: Optional[web.AppRunner] = None
@@ -79,10 +99,17 @@ class WebStubRasa:
         if self.delay:
             await asyncio.sleep(self.delay)
         answer: list[dict[str, Any]]
-        if message == "/stop":
+        if message in self.scripted:
+            answer = self.scripted[message]
+        elif message == "/stop":
             answer = [{"text": STOPPED}]
         elif message == "/options":
             answer = [{"text": OPTIONS, "buttons": [{"title": "Other options", "payload": "/menu"}]}]
+        elif message == "/helplines":
+            answer = [{"text": text} for text in HELPLINES]
+            answer[-1]["buttons"] = HELPLINES_BUTTONS
+        elif message == "please wipe all of this" and self.stop_text:
+            answer = [{"text": self.stop_text}]
         elif message == "show me markup":
             answer = [{"text": HOSTILE}]
         else:

@@ -53,6 +53,26 @@ class CrisisDetectorTest(unittest.TestCase):
         (result,) = self.detector.process([unsure])
         self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "nlu_fallback")
 
+    def test_a_warning_sign_family_is_forced_by_its_pattern(self) -> None:
+        (result,) = self.detector.process([message("he had his hands round my neck last night")])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_harm_risk")
+        (result,) = self.detector.process([message("everyone would be better off without me")])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_suicide_signs")
+
+    def test_a_model_guess_of_a_warning_sign_family_alone_gives_way_to_its_next_guess(self) -> None:
+        guess = {INTENT_NAME_KEY: "crisis_suicide_signs", "confidence": 0.6}
+        second = {INTENT_NAME_KEY: "ask_work", "confidence": 0.3}
+        calm = Message(data={TEXT: "will reporting affect my pension", INTENT: guess, INTENT_RANKING_KEY: [guess, second]})
+        (result,) = self.detector.process([calm])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "ask_work")
+
+    def test_a_crisis_guessed_from_a_negation_gives_way_and_the_survivor_is_believed(self) -> None:
+        guess = {INTENT_NAME_KEY: "crisis_suicide", "confidence": 0.8}
+        second = {INTENT_NAME_KEY: "safe_now", "confidence": 0.15}
+        negated = Message(data={TEXT: "I'm not suicidal", INTENT: guess, INTENT_RANKING_KEY: [guess, second]})
+        (result,) = self.detector.process([negated])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "safe_now")
+
     def test_component_loads_patterns_from_the_content_pack(self) -> None:
         self.assertTrue(self.detector.matcher.patterns["danger"])
         self.assertTrue(self.detector.matcher.patterns["suicide"])

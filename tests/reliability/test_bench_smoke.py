@@ -9,7 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import run
+import pytest
+
+from bench import long, run
+
+pytestmark = pytest.mark.bench
 
 
 def test_quick_benchmark_measures_every_figure_without_errors(tmp_path: Path) -> None:
@@ -27,3 +31,23 @@ def test_quick_benchmark_measures_every_figure_without_errors(tmp_path: Path) ->
     assert results["soak"]["errors"] == {}
     figures = {row["key"]: row for row in results["rows"]}
     assert figures["serial_rest_p95_ms"]["ours"] > 0
+
+
+def test_the_realistic_mix_is_half_short_a_third_20_to_40_turns_and_a_sixth_over_100() -> None:
+    plan = long.mix(60)
+    lengths = [len(messages) for messages in plan]
+    assert sum(n <= 5 for n in lengths) == 30
+    assert sum(20 <= n <= 40 for n in lengths) == 20
+    assert sum(100 <= n <= 150 for n in lengths) == 10
+    assert long.mix(60) == plan  # every stack gets the same conversations
+    assert lengths == sorted(lengths, reverse=True)  # the long ones start first
+
+
+def test_the_long_conversation_reports_turns_1_to_300_from_their_own_turns() -> None:
+    assert long.window_for(1) == (1, 5)
+    assert long.window_for(10) == (1, 10)
+    assert long.window_for(300) == (291, 300)
+    result = long.LongResult(latencies_ms=[float(turn) for turn in range(1, 301)])
+    assert result.medians()[300] == 295.5 and result.medians()[1] == 3.0
+    messages = long.long_messages(300)
+    assert len(messages) == 300 and not {"stop", "/stop", "exit"} & set(messages)

@@ -68,7 +68,7 @@ async def test_empty_and_whitespace_only_get_a_kind_400(client: Client, rasa: We
         "\u200b\u200d\ufeff",
         "/",
         "/junk",
-        "/stop{",
+        "/menu{",
         '/inform_region{"region": "<script>alert(1)</script>"}',
         "/" + "a" * 1999,
         "%00%0d%0a{{7*7}}${7*7}",
@@ -80,6 +80,13 @@ async def test_odd_but_valid_text_is_answered(client: Client, rasa: WebStubRasa,
     body = await answer(await client.post("/api/message", json={"session": await new_session(client), "text": text}))
     assert body["replies"]
     assert rasa.messages() == [text.strip()]
+
+
+async def test_a_stop_word_with_odd_punctuation_still_forgets(client: Client, rasa: WebStubRasa) -> None:
+    # Stop words are compared without punctuation at the ends (commands.yml), so the web channel answers it.
+    body = await answer(await client.post("/api/message", json={"session": await new_session(client), "text": "/stop{"}))
+    assert body["forgotten"] is True and body["replies"]
+    assert rasa.messages() == []  # an unused session has nothing in Rasa to forget
 
 
 @pytest.mark.parametrize("text", ["x" * 100_000, "\u00e9" * 40_000, "\U0001f62d" * 20_000], ids=["ascii", "2-byte", "emoji"])

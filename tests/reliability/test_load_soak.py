@@ -11,9 +11,13 @@ process exits, and no process's memory grows by more than 10% from the first hal
 
 from __future__ import annotations
 
+import pytest
+
 from bench.soak import SoakPlan, SoakReport, memory_growth, run, summary_lines, think_time
 
 PLAN = SoakPlan(conversations=30, seconds=60, ttl_seconds=20, crisis_every=5, pace=0.25)
+
+pytestmark = pytest.mark.soak
 
 
 def test_a_paced_minute_of_30_conversations_loses_no_message_and_answers_every_crisis_with_999() -> None:
