@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-bad_paths=$(git ls-files | grep -E '(^|/)(models/|results/|\.venv[^/]*/|\.env$|.*\.(db|sqlite3?|tar\.gz|pem|key|p12)$)' || true)
+bad_paths=$(git ls-files | grep -E '(^|/)(models/|results/|\.venv[^/]*(/|$)|\.env$|.*\.(db|sqlite3?|tar\.gz|pem|key|p12)$)' || true)
 if [ -n "$bad_paths" ]; then
   echo "error: these files must never be committed (models, results, databases, environments, secrets):" >&2
   echo "$bad_paths" | sed 's/^/  /' >&2
