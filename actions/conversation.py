@@ -7,7 +7,8 @@ from rasa_sdk.events import SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
 from actions.crisis import SUICIDE_QUESTION, answer_suicide_question
-from actions.topics import ActionTellMeMore, explain_topic, has_more
+from actions.topics import ActionTellMeMore, answer_question, explain_topic, has_more, specific_question
+from bot.content.answers import CONFIDENT_THRESHOLD, FALLBACK_THRESHOLD
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, helplines_text, menu_reply, signpost_reply
 
@@ -40,6 +41,9 @@ class ActionAcknowledgeDisclosure(SupportAction):
     action_name = "action_acknowledge_disclosure"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
+        if answered is not None:  # a disclosure that asks something specific: believed, and answered
+            return Response(answered.replies, [*answered.events, SlotSet("disclosed", True)], answered.counted_topic)
         if state.disclosed:
             text = pack.message("disclosure_again")
         else:
@@ -89,6 +93,9 @@ class ActionAcknowledgeFeelings(SupportAction):
     action_name = "action_acknowledge_feelings"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
+        if answered is not None:  # a clearly specific question behind the feeling: answer it
+            return answered
         return Response([menu_reply(pack, pack.message("feelings"))], [])
 
 
@@ -114,6 +121,11 @@ class ActionDeny(SupportAction):
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
         if state.crisis_question == SUICIDE_QUESTION:
             return answer_suicide_question(pack, state, "no")
+        question = pack.questions.get(str(tracker.get_slot("pending_question") or ""))
+        if question is not None and not state.region_settled:  # the waiting question, for every region
+            declined = ConversationState(**{**state.__dict__, "region_not_said": True})
+            answered = answer_question(pack, question, declined, prefix=Reply(pack.message("region_not_said")))
+            return Response(answered.replies, [SlotSet("region", NOT_SAID), *answered.events])
         topic = state.topic(pack, state.pending_topic)
         if topic is not None and not state.region_settled:
             declined = ConversationState(**{**state.__dict__, "region_not_said": True})
@@ -177,6 +189,9 @@ class _SignpostAction(SupportAction):
     message_key = ""
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        answered = specific_question(pack, state, tracker, FALLBACK_THRESHOLD)
+        if answered is not None:  # the NLU missed it, but the pack has the answer
+            return answered
         return Response([signpost_reply(pack, pack.message(self.message_key), state.region)], [])
 
 

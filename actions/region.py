@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
-from actions.topics import explain_topic
+from actions.topics import answer_question, explain_topic
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, parse_region
 from bot.content.schema import Topic
@@ -51,6 +51,10 @@ class ActionSetRegion(SupportAction):
                 confirmation = Reply(pack.message("region_not_said"))
             events.append(SlotSet("region", NOT_SAID))
             state = ConversationState(**{**state.__dict__, "region_not_said": True})
+        question = pack.questions.get(str(tracker.get_slot("pending_question") or ""))
+        if question is not None:  # the question that was waiting for the region is answered now
+            answered = answer_question(pack, question, state, prefix=confirmation)
+            return Response(answered.replies, events + answered.events)
         topic = state.topic(pack, state.pending_topic) or asked_alongside(pack, tracker)
         if topic is None:
             return Response([confirmation, menu_reply(pack)], events)

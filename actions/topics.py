@@ -8,9 +8,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
+from bot.content.answers import ANSWER_THRESHOLD, index_for
 from bot.content.loader import ContentPack
-from bot.content.render import Reply, menu_reply, page_count, region_question, topic_page
-from bot.content.schema import Topic
+from bot.content.render import Reply, answer_replies, menu_reply, page_count, region_question, topic_page
+from bot.content.schema import Question, Topic
+
+#: The intent of a related-question button (`/ask_question{"question":"<id>"}`).
+ASK_QUESTION = "ask_question"
 
 #: Topics whose answer differs for police staff (employees) and officers (office-holders).
 STAFF_NOTE_TOPICS = ("work", "misconduct_route")
@@ -39,6 +43,54 @@ def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, pre
     )
 
 
+def answer_question(pack: ContentPack, question: Question, state: ConversationState, prefix: Optional[Reply] = None) -> Response:
+    """A question's short answer, then "Tell me more" (the topic overview) and up to 2 related questions.
+
+    When the answer differs by region and the region is not known, the region question is asked
+    once and the answer follows straight after it (actions/region.py).
+    """
+    topic_id = pack.question_topics[question.id]
+    if question.region_specific and not state.region_settled and not state.region_asked:
+        return Response(
+            [region_question(pack)],
+            [
+                SlotSet("region_asked", True),
+                SlotSet("pending_topic", topic_id),
+                SlotSet("pending_question", question.id),
+                SlotSet("last_topic", topic_id),
+                SlotSet("more_page", 0),
+            ],
+        )
+    related = index_for(pack).related(question.id)
+    replies = answer_replies(pack, question, pack.topics[topic_id], related, state.region)
+    return Response(
+        ([prefix] if prefix else []) + replies,
+        [
+            SlotSet("last_topic", topic_id),
+            SlotSet("pending_topic", None),
+            SlotSet("pending_question", None),
+            SlotSet("more_page", 0),
+        ],
+        counted_topic=topic_id,
+    )
+
+
+def message_text(tracker: Tracker) -> str:
+    """What the survivor wrote this turn; empty for a button payload (which names its intent itself)."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def specific_question(pack: ContentPack, state: ConversationState, tracker: Tracker, threshold: float) -> Optional[Response]:
+    """The answer to the pack's question the message asks, when it matches at `threshold` or better; else None."""
+    text = message_text(tracker)
+    if not text:
+        return None
+    topic = pack.topics_by_intent.get(state.intent or "")
+    match = index_for(pack).best(text, topic.id if topic else None, threshold)
+    return answer_question(pack, match.question, state) if match else None
+
+
 def has_more(pack: ContentPack, topic: Optional[Topic], state: ConversationState) -> bool:
     return topic is not None and state.more_page + 1 < page_count(topic, state.region, pack.enabled_regions)
 
@@ -49,6 +101,14 @@ class ActionExplainTopic(SupportAction):
     action_name = "action_explain_topic"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
+        if state.intent == ASK_QUESTION:
+            asked = pack.questions.get(str(tracker.get_slot("question") or ""))
+            if asked is not None:
+                return answer_question(pack, asked, state)
+        # A specific question gets its specific answer first; the overview is one press away.
+        answered = specific_question(pack, state, tracker, ANSWER_THRESHOLD)
+        if answered is not None:
+            return answered
         topic = pack.topics_by_intent.get(state.intent or "")
         if topic is None:  # An intent with no topic in this pack: never a dead end.
             return Response([menu_reply(pack)], [])

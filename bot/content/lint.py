@@ -83,6 +83,10 @@ def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
         for key, variant in topic.variants.items():
             for number, page in enumerate(variant.pages):
                 yield file, topic.id, f"variants.{key}.pages.{number}.text", page.text
+        for question in topic.questions:
+            yield file, topic.id, f"questions.{question.id}.title", question.title
+            for key, answer in question.answers.items():
+                yield file, topic.id, f"questions.{question.id}.answers.{key}.text", answer.text
     for helpline in pack.helplines.values():
         yield _helpline_file(pack, helpline.id), helpline.id, "for_whom", helpline.for_whom
     for group, specs in CHANNEL_TEXTS.items():
@@ -101,7 +105,7 @@ def _helpline_file(pack: ContentPack, helpline_id: str) -> str:
 
 
 def sourced_entries(pack: ContentPack) -> Iterator[tuple[str, str, str, Sourced]]:
-    """Every entry that states facts, as (file, entry, field prefix, entry): helplines, topic variants, crisis replies.
+    """Every entry that states facts, as (file, entry, field prefix, entry): helplines, topic variants, answers, crisis replies.
 
     The field prefix is where the entry's own fields sit (`variants.scotland.` for a topic's
     Scotland answer, empty for a helpline or the crisis replies).
@@ -112,6 +116,10 @@ def sourced_entries(pack: ContentPack) -> Iterator[tuple[str, str, str, Sourced]
     for topic in pack.topics.values():
         for key, variant in topic.variants.items():
             yield pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml"), topic.id, f"variants.{key}.", variant
+        for question in topic.questions:
+            for key, answer in question.answers.items():
+                file = pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml")
+                yield file, topic.id, f"questions.{question.id}.answers.{key}.", answer
 
 
 def is_home_page(url: str) -> bool:
@@ -146,6 +154,9 @@ def referenced_helplines(pack: ContentPack) -> set[str]:
         for variant in topic.variants.values():
             for page in variant.pages:
                 used.update(page.helplines)
+        for question in topic.questions:
+            for answer in question.answers.values():
+                used.update(answer.helplines)
     for ids in pack.menu.signpost.values():
         used.update(ids)
     for _, reply in pack.crisis.replies():
@@ -190,7 +201,7 @@ def reading_grade(text: str) -> tuple[float, int]:
 
 def _page_texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
     for file, entry, fld, text in texts(pack):
-        if ".pages." in fld or file.endswith(("messages.yml", "channels.yml")) or fld == "text":
+        if ".pages." in fld or ".answers." in fld or file.endswith(("messages.yml", "channels.yml")) or fld == "text":
             yield file, entry, fld, text
 
 
@@ -284,6 +295,29 @@ def lint_phones(pack: ContentPack) -> list[Finding]:
     return findings
 
 
+#: A question's answer is a few sentences: longer ones get a warning (the overview is one press away).
+MAX_ANSWER_WORDS = 90
+
+
+def lint_answer_length(pack: ContentPack) -> list[Finding]:
+    """Answers to questions longer than a few sentences (warnings): the direct answer comes first, short."""
+    findings: list[Finding] = []
+    for file, entry, fld, text in texts(pack):
+        if ".answers." in fld:
+            words = len(_WORD.findall(text))
+            if words > MAX_ANSWER_WORDS:
+                findings.append(
+                    Finding(
+                        "warning",
+                        file,
+                        entry,
+                        fld,
+                        f"has {words} words (aim for {MAX_ANSWER_WORDS} or fewer): keep the direct answer, move the rest to the topic",
+                    )
+                )
+    return findings
+
+
 def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Finding]:
     """Every wording problem (errors) and stale fact (warnings) in the pack."""
     today = today or dt.date.today()
@@ -309,6 +343,7 @@ def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Findin
     findings.extend(lint_regions(pack))
     findings.extend(lint_phones(pack))
     findings.extend(lint_sources(pack))
+    findings.extend(lint_answer_length(pack))
     for file, entry, prefix, item in sourced_entries(pack):
         fld = f"{prefix}last_reviewed"
         if item.last_reviewed > today:

@@ -24,6 +24,7 @@ from bot.content.schema import (
     Messages,
     PackInfo,
     Plural,
+    Question,
     Region,
     Topic,
     check_channel_text,
@@ -84,6 +85,9 @@ class ContentPack:
     files: dict[str, str] = field(default_factory=dict)
     #: Every YAML file read, default pack and overlay (hot reload watches them).
     watched: tuple[Path, ...] = ()
+    #: Every topic's questions by id (ids are unique across the pack), and the topic each belongs to.
+    questions: dict[str, Question] = field(default_factory=dict)
+    question_topics: dict[str, str] = field(default_factory=dict)
 
     def message(self, key: str, **values: str) -> str:
         """A message with its placeholders filled; `bot_name` is always available."""
@@ -294,23 +298,88 @@ def _merge_helplines(base: _Layer, over: Optional[_Layer], problems: list[Proble
     return [merged[k] for k in order if k not in hidden], hidden
 
 
-def _merge_topic(base: Any, over: Any) -> Any:
-    """A topic from the overlay: its fields replace the default's; each variant it gives replaces that variant whole."""
+def _merge_variants(base: Any, over: Any) -> Any:
+    """Each variant the overlay gives replaces that variant whole; `all` replaces every region's."""
+    if isinstance(over, dict) and isinstance(base, dict):
+        return dict(over) if VARIANT_ALL in over else {**base, **over}
+    return over
+
+
+def _merge_questions(base: Any, over: Any, file: str, topic: str, problems: list[Problem]) -> Any:
+    """An overlay's questions, by id: a new id adds a question, a known one rewords it, `hidden: true` removes it.
+
+    A rewording gives only what changes: its fields replace the default's, and each answer
+    variant it gives replaces that variant whole (as a topic's variants do).
+    """
+    if not isinstance(base, list) or not isinstance(over, list):
+        return over
+    merged: dict[str, Any] = {}
+    for index, raw in enumerate(base):
+        merged[str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else f"questions[{index}]"] = raw
+    for index, raw in enumerate(over):
+        key = str(raw.get("id") or "") if isinstance(raw, dict) else ""
+        if not key:
+            problems.append(
+                Problem(
+                    file, topic, f"questions.{index}.id", "every entry needs the id of the question it adds, rewords or hides"
+                )
+            )
+            continue
+        if _is_hide(raw):
+            if _hide_allowed(raw, file, key, "question", "id and hidden: true", key in merged, problems):
+                del merged[key]
+            continue
+        known = merged.get(key)
+        if isinstance(known, dict):
+            changed = {**known, **{k: v for k, v in raw.items() if k != "answers"}}
+            if "answers" in raw:
+                changed["answers"] = _merge_variants(known.get("answers"), raw["answers"])
+            merged[key] = changed
+        else:
+            merged[key] = raw
+    return list(merged.values())
+
+
+def _merge_topic(base: Any, over: Any, file: str = "", problems: Optional[list[Problem]] = None) -> Any:
+    """A topic from the overlay: its fields replace the default's; each variant it gives replaces that variant whole.
+
+    Questions merge by id (see _merge_questions), so an overlay lists only the ones it changes.
+    """
     if not isinstance(base, dict) or not isinstance(over, dict):
         return over
-    merged = {**base, **{k: v for k, v in over.items() if k != "variants"}}
-    variants = over.get("variants")
-    if isinstance(variants, dict) and isinstance(base.get("variants"), dict):
-        merged["variants"] = dict(variants) if VARIANT_ALL in variants else {**base["variants"], **variants}
-    elif "variants" in over:
-        merged["variants"] = variants
+    merged = {**base, **{k: v for k, v in over.items() if k not in ("variants", "questions")}}
+    if "variants" in over:
+        merged["variants"] = _merge_variants(base.get("variants"), over.get("variants"))
+    if "questions" in over:
+        found = problems if problems is not None else []
+        merged["questions"] = _merge_questions(base.get("questions", []), over["questions"], file, str(base.get("id")), found)
     return merged
 
 
+def _drop_hidden_in_answers(questions: Any, hidden: set[str]) -> Any:
+    """A topic's questions with hidden helplines left out of their answers."""
+    if not isinstance(questions, list):
+        return questions
+    kept = []
+    for question in questions:
+        if isinstance(question, dict) and isinstance(question.get("answers"), dict):
+            answers = {
+                key: {**answer, "helplines": [h for h in answer["helplines"] if h not in hidden]}
+                if isinstance(answer, dict) and isinstance(answer.get("helplines"), list)
+                else answer
+                for key, answer in question["answers"].items()
+            }
+            question = {**question, "answers": answers}
+        kept.append(question)
+    return kept
+
+
 def _drop_hidden_helplines(data: Any, hidden: set[str]) -> Any:
-    """A topic with hidden helplines left out of its pages."""
+    """A topic with hidden helplines left out of its pages and its questions' answers."""
     if not hidden or not isinstance(data, dict) or not isinstance(data.get("variants"), dict):
         return data
+    if "questions" in data:
+        data = {**data, "questions": _drop_hidden_in_answers(data["questions"], hidden)}
     variants = {}
     for key, variant in data["variants"].items():
         if isinstance(variant, dict) and isinstance(variant.get("pages"), list):
@@ -465,7 +534,7 @@ def load_pack(
             if _hide_allowed(raw, file, stem, "topic", "hidden: true", stem in topic_data, problems):
                 hidden_topics.add(stem)
             continue
-        topic_data[stem] = (_merge_topic(topic_data[stem][0], raw) if stem in topic_data else raw, file)
+        topic_data[stem] = (_merge_topic(topic_data[stem][0], raw, file, problems) if stem in topic_data else raw, file)
 
     topics: dict[str, Topic] = {}
     topic_files: dict[str, str] = {}
@@ -483,6 +552,24 @@ def load_pack(
             problems.append(Problem(file, topic.id, "id", f"is also used in {topic_files[topic.id]}"))
         topics[topic.id] = topic
         topic_files[topic.id] = file
+
+    questions: dict[str, Question] = {}
+    question_topics: dict[str, str] = {}
+    for topic in topics.values():
+        for number, question in enumerate(topic.questions):
+            if question.id in questions:
+                other = question_topics[question.id]
+                problems.append(
+                    Problem(
+                        topic_files[topic.id],
+                        topic.id,
+                        f"questions.{number}.id",
+                        f"'{question.id}' is also a question of '{other}'",
+                    )
+                )
+                continue
+            questions[question.id] = question
+            question_topics[question.id] = topic.id
 
     data, file, touched = single("menu.yml")
     if isinstance(data, dict):
@@ -558,6 +645,7 @@ def load_pack(
         raise ContentPackError(problems)
     files = {f"helpline:{k}": v for k, v in helpline_files.items()}
     files.update({f"topic:{k}": v for k, v in topic_files.items()})
+    files.update({f"question:{k}": topic_files[t] for k, t in question_topics.items()})
     files["crisis"] = crisis_file
     files["menu"] = menu_file
     overlay_messages = over.files.get("messages.yml") if over else None
@@ -585,6 +673,8 @@ def load_pack(
         overlay=over.root if over else None,
         files=files,
         watched=tuple(pack_files(base_dir, over_dir, locale)),
+        questions=questions,
+        question_topics=question_topics,
     )
 
 
@@ -679,6 +769,19 @@ def _cross_references(
                         topic_files[topic.id],
                         topic.id,
                         f"variants.{key}.pages.{number}.helplines",
+                    )
+                )
+        for number, question in enumerate(topic.questions):
+            for key, answer in question.answers.items():
+                regions = enabled if key == VARIANT_ALL else (Region(key),)
+                problems.extend(
+                    _check_helplines(
+                        answer.helplines,
+                        regions,
+                        helplines,
+                        topic_files[topic.id],
+                        topic.id,
+                        f"questions.{number}.answers.{key}.helplines",
                     )
                 )
     if menu:

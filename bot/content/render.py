@@ -14,7 +14,7 @@ from typing import Optional
 
 from bot.content.hours import open_status
 from bot.content.loader import ContentPack
-from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, Helpline, Region, Topic
+from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, Helpline, Question, Region, Topic
 
 #: The value of the `region` slot when the survivor chose not to say.
 NOT_SAID = "not_said"
@@ -174,6 +174,29 @@ def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: 
     if replies:
         last = replies[-1]
         replies[-1] = Reply(last.text, navigation_buttons(pack, more))
+    return replies
+
+
+def answer_replies(
+    pack: ContentPack, question: Question, topic: Topic, related: Iterable[Question], region: Optional[Region]
+) -> list[Reply]:
+    """A question's answer for the region (each enabled region's, labelled, when not known).
+
+    The last message carries "Tell me more" (the topic's overview), up to two related questions
+    and the menu button.
+    """
+    enabled = pack.enabled_regions
+    regions: tuple[Optional[Region], ...] = (None,) if not question.region_specific else ((region,) if region else enabled)
+    replies = []
+    for number, r in enumerate(regions):
+        answer = question.answer_for(r or enabled[0])
+        region_heading = pack.message("region_heading", region=pack.region_name(r)) if (r and region is None) else ""
+        heading = f"**{question.title}**" if number == 0 else ""
+        replies.append(Reply(_join(heading, region_heading, answer.text, helplines_text(pack, answer.helplines, r))))
+    buttons = [Button(pack.message("button_tell_me_more"), intent_payload(topic.intent))]
+    buttons += [Button(q.title, intent_payload("ask_question", question=q.id)) for q in related]
+    buttons.append(Button(pack.message("button_menu"), intent_payload("menu")))
+    replies[-1] = Reply(replies[-1].text, tuple(buttons))
     return replies
 
 

@@ -267,6 +267,60 @@ class TopicVariant(Sourced):
     pages: Annotated[list[Page], Field(min_length=1)]
 
 
+#: A question's answer shows at most this many services: the answer stays one phone screen.
+MAX_RESOURCES_PER_ANSWER = 2
+
+
+def _check_variant_keys(keys: set[str], info: ValidationInfo) -> None:
+    """`all` alone, or one variant per enabled region (shared by topics and questions)."""
+    regions = {r.value for r in ALL_REGIONS}
+    unknown = keys - regions - {VARIANT_ALL}
+    if unknown:
+        raise ValueError(f"unknown variant(s) {sorted(unknown)}; use 'all' or {sorted(regions)}")
+    if VARIANT_ALL in keys and len(keys) > 1:
+        raise ValueError("use either 'all' alone or one variant per region, not both")
+    # Variants for regions the pack does not enable may stay (a regional overlay keeps the default's).
+    needed = {r.value for r in enabled_regions(info)}
+    if VARIANT_ALL not in keys and not needed <= keys:
+        raise ValueError(f"missing variant(s) for {sorted(needed - keys)}: every enabled region needs its own answer")
+
+
+class Answer(Sourced):
+    """A question's short, direct answer in one region (or in all of them), with its own sources."""
+
+    text: Annotated[str, Field(min_length=1)]
+    helplines: Annotated[list[str], Field(max_length=MAX_RESOURCES_PER_ANSWER)] = []
+
+
+class Question(_Strict):
+    """A specific question survivors ask, answered in a few sentences before the topic overview.
+
+    `asks` are example phrasings: the assistant matches what a survivor writes against them
+    (bot/content/answers.py), so a charity can add or reword a question without retraining.
+    """
+
+    id: Annotated[str, Field(pattern=_ID)]
+    #: The question as a button label for "related questions".
+    title: Annotated[str, Field(min_length=3, max_length=60)]
+    asks: Annotated[list[Annotated[str, Field(min_length=3)]], Field(min_length=1)]
+    answers: dict[str, Answer]
+
+    @field_validator("answers")
+    @classmethod
+    def _regions_complete(cls, answers: dict[str, Answer], info: ValidationInfo) -> dict[str, Answer]:
+        _check_variant_keys(set(answers), info)
+        return answers
+
+    @property
+    def region_specific(self) -> bool:
+        """Whether the answer differs by region (so the survivor may be asked where they are)."""
+        return VARIANT_ALL not in self.answers
+
+    def answer_for(self, region: Region) -> Answer:
+        """The answer that applies in `region`."""
+        return self.answers.get(VARIANT_ALL) or self.answers[region.value]
+
+
 class Topic(_Strict):
     """One thing the assistant can explain, such as the criminal route."""
 
@@ -276,22 +330,23 @@ class Topic(_Strict):
     button: Annotated[str, Field(min_length=2, max_length=40)]
     content_note: Optional[str] = None
     variants: dict[str, TopicVariant]
+    #: The specific questions survivors ask about this topic, answered before the overview.
+    questions: list[Question] = []
 
     @field_validator("variants")
     @classmethod
     def _regions_complete(cls, variants: dict[str, TopicVariant], info: ValidationInfo) -> dict[str, TopicVariant]:
-        keys = set(variants)
-        regions = {r.value for r in ALL_REGIONS}
-        unknown = keys - regions - {VARIANT_ALL}
-        if unknown:
-            raise ValueError(f"unknown variant(s) {sorted(unknown)}; use 'all' or {sorted(regions)}")
-        if VARIANT_ALL in keys and len(keys) > 1:
-            raise ValueError("use either 'all' alone or one variant per region, not both")
-        # Variants for regions the pack does not enable may stay (a regional overlay keeps the default's).
-        needed = {r.value for r in enabled_regions(info)}
-        if VARIANT_ALL not in keys and not needed <= keys:
-            raise ValueError(f"missing variant(s) for {sorted(needed - keys)}: every enabled region needs its own answer")
+        _check_variant_keys(set(variants), info)
         return variants
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_questions(cls, questions: list[Question]) -> list[Question]:
+        ids = [q.id for q in questions]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"question id(s) {repeated} used more than once")
+        return questions
 
     @property
     def region_specific(self) -> bool:

@@ -1,0 +1,205 @@
+"""Find the pack's question that a survivor's message asks: a small TF-IDF index, pure Python.
+
+Each question is indexed by its title and its example phrasings (`asks`). A message is compared
+with every phrasing in two ways, whole words (single words and pairs) and character 3- to
+5-grams (which survive typos, plurals and run-together words), by cosine similarity of TF-IDF
+vectors; a question's score is its best phrasing's. The index is built from the pack when it is
+first needed and cached per pack, so a charity that adds or rewords a question in its overlay
+changes what is matched at the next reload, without retraining the Rasa model.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Optional
+
+from bot.content.loader import ContentPack
+from bot.content.schema import Question
+
+#: A match at or above this score answers the question (measured on tests/questions_dev: docs/conversation.md).
+ANSWER_THRESHOLD = 0.25
+#: Where the message went to a general reply (disclosure, feelings, out of scope, fallback), only a
+#: clearly specific question is answered instead: a higher bar, so a disclosure is still heard as one.
+CONFIDENT_THRESHOLD = 0.50
+#: Out of scope and fallback have only a general signpost to give instead, so a near question is
+#: answered at a lower bar than after a disclosure (measured on the NLU examples of other intents).
+FALLBACK_THRESHOLD = 0.40
+#: Added to the score of the questions of the topic the NLU chose: its choice counts, but a clearly
+#: better question of another topic still wins.
+TOPIC_BONUS = 0.06
+#: A topic name wins over the best question only when it matches this many times better.
+OVERVIEW_MARGIN = 2.0
+#: How much the word view counts against the character view.
+WORD_WEIGHT = 0.5
+#: How much the question as a whole (title and every phrasing together) counts against its best
+#: single phrasing: the whole alone misses close paraphrases, the best phrasing alone lets one
+#: shared word in a short message match (measured: 0.6 is better than either, docs/conversation.md).
+WHOLE_WEIGHT = 0.6
+
+_TOKEN = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
+#: Words too common to say anything about which question is asked.
+_STOP = frozenset(
+    "a an the and or but if of to in on at for with by from is are was were be been am i me my "
+    "you your it its this that do does did so as can could would will just there their they "
+    "he him his she her we our us what how when where who which thanks thank please".split()
+)
+
+
+#: Endings cut from longer words so that "charged", "charges" and "charging" meet "charge".
+_ENDINGS = ("ing", "ed", "es", "s")
+
+
+def _stem(word: str) -> str:
+    """A very light stem (English endings): enough for plurals and tenses, no dictionary needed."""
+    for ending in _ENDINGS:
+        if len(word) > 4 and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+def _words(text: str) -> list[str]:
+    text = text.lower().replace("\u2019", "'")
+    return [_stem(w) for w in _TOKEN.findall(text) if w not in _STOP]
+
+
+def word_features(text: str) -> Counter[str]:
+    """Single words and adjacent pairs (after dropping the commonest words)."""
+    words = _words(text)
+    features = Counter(words)
+    features.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+    return features
+
+
+def char_features(text: str) -> Counter[str]:
+    """Character 3- to 5-grams within each word padded with spaces (as scikit-learn's char_wb)."""
+    features: Counter[str] = Counter()
+    for word in _words(text):
+        padded = f" {word} "
+        for size in (3, 4, 5):
+            features.update(padded[i : i + size] for i in range(max(1, len(padded) - size + 1)))
+    return features
+
+
+class _Space:
+    """One TF-IDF vector space (sublinear term frequency, smoothed idf, unit-length vectors)."""
+
+    def __init__(self, documents: list[Counter[str]]):
+        count = len(documents)
+        frequency: Counter[str] = Counter()
+        for document in documents:
+            frequency.update(document.keys())
+        self.idf = {term: math.log((1 + count) / (1 + df)) + 1 for term, df in frequency.items()}
+        self.vectors = [self.vector(document) for document in documents]
+
+    def vector(self, features: Counter[str]) -> dict[str, float]:
+        weights = {t: (1 + math.log(n)) * self.idf[t] for t, n in features.items() if t in self.idf}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        return {t: w / norm for t, w in weights.items()} if norm else {}
+
+    def similarities(self, features: Counter[str]) -> list[float]:
+        query = self.vector(features)
+        return [sum(w * doc.get(t, 0.0) for t, w in query.items()) for doc in self.vectors]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A question and how closely the message matched it (0 to 1, plus the topic bonus)."""
+
+    question: Question
+    topic: str
+    score: float
+
+
+class QuestionIndex:
+    """Every question of a pack, ready to be matched against a message."""
+
+    def __init__(self, pack: ContentPack):
+        self.pack = pack
+        self._owners: list[str] = []
+        texts: list[str] = []
+        for question_id, question in pack.questions.items():
+            for text in (question.title, *question.asks):
+                self._owners.append(question_id)
+                texts.append(text)
+        self._words = _Space([word_features(t) for t in texts])
+        self._chars = _Space([char_features(t) for t in texts])
+        self._ids = list(pack.questions)
+        wholes = [" ".join((q.title, *q.asks)) for q in pack.questions.values()]
+        self._whole_words = _Space([word_features(t) for t in wholes])
+        self._whole_chars = _Space([char_features(t) for t in wholes])
+        # Each topic's own name competes too: "compensation" or "tell me about the misconduct route"
+        # asks for the overview, not for whichever question shares its words.
+        overviews = [f"{t.title} {t.button}" for t in pack.topics.values()]
+        self._topic_words = _Space([word_features(t) for t in overviews])
+        self._topic_chars = _Space([char_features(t) for t in overviews])
+
+    def rank(self, message: str, prefer_topic: Optional[str] = None) -> list[Match]:
+        """Every question, best first, scored against `message` (the NLU's topic gets TOPIC_BONUS)."""
+        if not self._owners or not _words(message):
+            return []
+        by_word = self._words.similarities(word_features(message))
+        by_char = self._chars.similarities(char_features(message))
+        best: dict[str, float] = {}
+        for owner, w, c in zip(self._owners, by_word, by_char, strict=True):
+            score = WORD_WEIGHT * w + (1 - WORD_WEIGHT) * c
+            if score > best.get(owner, -1.0):
+                best[owner] = score
+        whole_w = self._whole_words.similarities(word_features(message))
+        whole_c = self._whole_chars.similarities(char_features(message))
+        for question_id, w, c in zip(self._ids, whole_w, whole_c, strict=True):
+            whole = WORD_WEIGHT * w + (1 - WORD_WEIGHT) * c
+            best[question_id] = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best.get(question_id, 0.0)
+        matches = []
+        for question_id, score in best.items():
+            topic = self.pack.question_topics[question_id]
+            bonus = TOPIC_BONUS if prefer_topic is not None and topic == prefer_topic else 0.0
+            matches.append(Match(self.pack.questions[question_id], topic, score + bonus))
+        return sorted(matches, key=lambda m: m.score, reverse=True)
+
+    def overview_score(self, message: str) -> float:
+        """How closely `message` matches a topic's own name (title and button), at best."""
+        by_word = self._topic_words.similarities(word_features(message))
+        by_char = self._topic_chars.similarities(char_features(message))
+        return max((WORD_WEIGHT * w + (1 - WORD_WEIGHT) * c for w, c in zip(by_word, by_char, strict=True)), default=0.0)
+
+    def best(self, message: str, prefer_topic: Optional[str] = None, threshold: float = ANSWER_THRESHOLD) -> Optional[Match]:
+        """The best question for `message` if its score reaches `threshold` and beats every topic's name, else None."""
+        ranked = self.rank(message, prefer_topic)
+        if not ranked or ranked[0].score < threshold:
+            return None
+        return ranked[0] if ranked[0].score * OVERVIEW_MARGIN > self.overview_score(message) else None
+
+    def related(self, question_id: str, exclude: Iterable[str] = (), limit: int = 2) -> list[Question]:
+        """Up to `limit` other questions to offer after an answer: the closest ones of the same topic first."""
+        question = self.pack.questions[question_id]
+        topic = self.pack.question_topics[question_id]
+        skip = {question_id, *exclude}
+        ranked = [m for m in self.rank(" ".join((question.title, *question.asks)), topic) if m.question.id not in skip]
+        same = [m.question for m in ranked if m.topic == topic]
+        return (same or [m.question for m in ranked])[:limit]
+
+
+_cache: dict[int, QuestionIndex] = {}
+_cache_lock = threading.Lock()
+#: Packs kept indexed at once: the one serving, plus a reloaded one while it takes over.
+_CACHE_SIZE = 4
+
+
+def index_for(pack: ContentPack) -> QuestionIndex:
+    """The pack's question index, built once per loaded pack (a reloaded pack gets a new one)."""
+    with _cache_lock:
+        found = _cache.get(id(pack))
+        # The index keeps its pack alive, so an id is never reused while its entry is here.
+        if found is not None and found.pack is pack:
+            return found
+        index = QuestionIndex(pack)
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[id(pack)] = index
+        return index
