@@ -30,6 +30,8 @@ CONFIDENT_THRESHOLD = 0.50
 #: Out of scope and fallback have only a general signpost to give instead, so a near question is
 #: answered at a lower bar than after a disclosure (measured on the NLU examples of other intents).
 FALLBACK_THRESHOLD = 0.40
+#: A message with this few meaningful words asks about a topic in general: its overview answers it.
+MIN_WORDS_FOR_QUESTION = 1
 #: Added to the score of the questions of the topic the NLU chose: its choice counts, but a clearly
 #: better question of another topic still wins.
 TOPIC_BONUS = 0.06
@@ -47,7 +49,7 @@ _TOKEN = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 _STOP = frozenset(
     "a an the and or but if of to in on at for with by from is are was were be been am i me my "
     "you your it its this that do does did so as can could would will just there their they "
-    "he him his she her we our us what how when where who which thanks thank please".split()
+    "he him his she her we our us what how when where who which thanks thank please get got about any anything want know need tell".split()
 )
 
 
@@ -171,6 +173,8 @@ class QuestionIndex:
     def best(self, message: str, prefer_topic: Optional[str] = None, threshold: float = ANSWER_THRESHOLD) -> Optional[Match]:
         """The best question for `message` if its score reaches `threshold` and beats every topic's name, else None."""
         ranked = self.rank(message, prefer_topic)
+        if len(set(_words(message))) <= MIN_WORDS_FOR_QUESTION:
+            return None  # "can I get compensation", "what can I do about work": the topic's overview
         if not ranked or ranked[0].score < threshold:
             return None
         return ranked[0] if ranked[0].score * OVERVIEW_MARGIN > self.overview_score(message) else None

@@ -72,6 +72,14 @@ def crisis_line(pack: ContentPack, kind: str) -> str:
     return _first_line(getattr(pack.crisis, kind).text)
 
 
+def answered_from_topic(pack: ContentPack, topic_id: str, reply: str) -> bool:
+    """Whether the reply answers one of the topic's questions (issue #18: the specific answer comes first)."""
+    for question in pack.topics[topic_id].questions:
+        if question.title in reply and any(answer.text.strip() in reply for answer in question.answers.values()):
+            return True
+    return False
+
+
 def topic_texts(pack: ContentPack, topic_id: str, region: Optional[str]) -> list[str]:
     """What a topic's answer must hold: its title, and its first page in the region when that is known."""
     topic = pack.topics[topic_id]
@@ -99,7 +107,7 @@ def failed_checks(pack: ContentPack, case: Case, reply: str, checks: tuple[dict[
         elif kind == "not_contains":
             ok = value not in reply
         else:
-            ok = all(text in reply for text in topic_texts(pack, value, region))
+            ok = all(text in reply for text in topic_texts(pack, value, region)) or answered_from_topic(pack, value, reply)
         if not ok:
             failures.append(f"{kind}: {value}")
     return failures
