@@ -20,14 +20,20 @@ ASK_QUESTION = "ask_question"
 STAFF_NOTE_TOPICS = ("work", "misconduct_route")
 
 
+def with_staff_note(pack: ContentPack, topic_id: str, state: ConversationState, prefix: Optional[Reply]) -> Optional[Reply]:
+    """`prefix`, with the note for police staff added when the topic's answer differs for them."""
+    if state.asker != "staff" or topic_id not in STAFF_NOTE_TOPICS:
+        return prefix
+    note = pack.message("staff_note")
+    return Reply(prefix.text + "\n\n" + note if prefix else note)
+
+
 def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, prefix: Optional[Reply] = None) -> Response:
     """Show a topic's first page, asking once (optionally) for the region when the answer depends on it."""
-    if state.asker == "staff" and topic.id in STAFF_NOTE_TOPICS:
-        note = pack.message("staff_note")
-        prefix = Reply(prefix.text + "\n\n" + note if prefix else note)
+    prefix = with_staff_note(pack, topic.id, state, prefix)
     if topic.region_specific and not state.region_settled and not state.region_asked:
         return Response(
-            [region_question(pack)],
+            [region_question(pack, topic.safety_first)],
             [
                 SlotSet("region_asked", True),
                 SlotSet("pending_topic", topic.id),
@@ -52,7 +58,7 @@ def answer_question(pack: ContentPack, question: Question, state: ConversationSt
     topic_id = pack.question_topics[question.id]
     if question.region_specific and not state.region_settled and not state.region_asked:
         return Response(
-            [region_question(pack)],
+            [region_question(pack, pack.topics[topic_id].safety_first)],
             [
                 SlotSet("region_asked", True),
                 SlotSet("pending_topic", topic_id),
@@ -61,6 +67,7 @@ def answer_question(pack: ContentPack, question: Question, state: ConversationSt
                 SlotSet("more_page", 0),
             ],
         )
+    prefix = with_staff_note(pack, topic_id, state, prefix)
     related = index_for(pack).related(question.id)
     replies = answer_replies(pack, question, pack.topics[topic_id], related, state.region)
     return Response(

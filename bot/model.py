@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.content import question_nlu
 from bot.settings import PROJECT_ROOT, Settings, rasa_environment
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/stories", "requirements/rasa.lock")
@@ -47,6 +48,10 @@ def rasa_command(settings: Settings, *args: str) -> list[str]:
 def ensure_model(settings: Settings | None = None) -> Path:
     """Return the model for the current training data, training it first if there is none."""
     settings = settings or Settings()
+    if question_nlu.write():
+        print(f"==> rewrote {question_nlu.GENERATED.relative_to(PROJECT_ROOT)} from the content pack's questions")
+    if question_nlu.write_overlay():
+        print(f"==> rewrote {question_nlu.OVERLAY_GENERATED.relative_to(PROJECT_ROOT)} from the overlay pack's questions")
     target = model_path(settings)
     if target.exists():
         print(f"==> model is up to date: {target.relative_to(PROJECT_ROOT) if target.is_relative_to(PROJECT_ROOT) else target}")

@@ -48,7 +48,12 @@ def test_report_lists_every_helpline_topic_answer_and_the_crisis_replies(pack: C
     for topic in pack.topics.values():
         for key in topic.variants:
             assert f"{topic.id} > {key}" in entries
-    assert len(rows) == len(pack.helplines) + 1 + sum(len(t.variants) for t in pack.topics.values())
+    for question_id, question in pack.questions.items():
+        for key in question.answers:
+            assert f"{pack.question_topics[question_id]} > {question_id} > {key}" in entries
+    answers = sum(len(q.answers) for q in pack.questions.values())
+    assert len(rows) == len(pack.helplines) + 1 + sum(len(t.variants) for t in pack.topics.values()) + answers
+    assert [r.kind for r in rows].count("crisis") == 1
 
 
 def test_report_puts_what_is_due_first_and_marks_it_overdue(tmp_path: Path) -> None:

@@ -46,3 +46,14 @@ def test_changing_the_pipeline_retrains(tmp_path: Path) -> None:
     config = root / "config.yml"
     config.write_text(config.read_text().replace("threshold: 0.25", "threshold: 0.26"))
     assert training_fingerprint(root) != before
+
+
+def test_the_generated_nlu_of_the_questions_is_up_to_date() -> None:
+    """data/nlu/questions_asks.yml is what bot/content/question_nlu.py makes of the default pack (`make train` rewrites it)."""
+    from bot.content import question_nlu
+
+    committed = question_nlu.GENERATED.read_text(encoding="utf-8")
+    assert committed == question_nlu.render(question_nlu.default_pack()), (
+        "run `make train` and commit data/nlu/questions_asks.yml"
+    )
+    assert committed.count("\n      - ") >= 500  # nearly every question's phrasings, each under its topic's intent

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content.answers import ANSWER_THRESHOLD, QuestionIndex, index_for
+from bot.content.answers import ANSWER_THRESHOLD, CONFIDENT_THRESHOLD, QuestionIndex, index_for
 from bot.content.loader import ContentPack, load_pack
 from bot.content.schema import Region
 
@@ -62,11 +62,30 @@ def test_retrieval_answers_at_least_89_percent_of_the_dev_set(pack: ContentPack)
     assert right / len(items) >= TARGET, f"{right}/{len(items)}"
 
 
+OVERVIEW_SET = Path(__file__).parent / "questions_dev" / "overview.yml"
+#: Of the overview dev set, the share that must not get another topic's specific answer (measured: 46/48).
+OVERVIEW_TARGET = 0.9
+
+
+def test_a_general_message_does_not_get_another_topics_specific_answer(pack: ContentPack) -> None:
+    items = yaml.safe_load(OVERVIEW_SET.read_text(encoding="utf-8"))["messages"]
+    assert len(items) >= 40
+    index = index_for(pack)
+    wrong = []
+    for item in items:
+        topic = item["topic"]
+        # A general reply (disclosure, feelings) answers only at the confident bar.
+        match = index.best(item["text"], topic, ANSWER_THRESHOLD if topic else CONFIDENT_THRESHOLD)
+        if match is not None and match.topic != topic:
+            wrong.append((item["text"], match.question.id))
+    assert 1 - len(wrong) / len(items) >= OVERVIEW_TARGET, wrong
+
+
 def test_the_index_is_built_once_per_pack(pack: ContentPack) -> None:
     assert index_for(pack) is index_for(pack)
 
 
-def test_the_nlu_topic_is_preferred_but_a_clearly_better_question_wins(pack: ContentPack) -> None:
+def test_the_nlu_topic_is_searched_first_but_a_clearly_better_question_of_another_wins(pack: ContentPack) -> None:
     index = QuestionIndex(pack)
     plain = index.best("he retired, does the misconduct case stop?")
     assert plain is not None and plain.question.id == "retired_resigned"
@@ -182,3 +201,52 @@ def test_declining_the_region_question_still_answers_the_waiting_question(pack: 
     text = "\n".join(m["text"] for m in messages)
     assert pack.message("region_not_said") in text and "£11,000" in text
     assert slots["region"] == "not_said" and slots["pending_question"] is None
+
+
+def test_abuse_by_a_partner_gives_999_and_samaritans_before_asking_the_region(pack: ContentPack) -> None:
+    assert pack.topics["domestic_abuse"].safety_first
+    messages, slots = run(ActionExplainTopic(), make_tracker("ask_domestic_abuse", text="my partner hits me"))
+    said = messages[-1]["text"]
+    assert said.startswith(pack.message("safety_line")) and pack.message("region_question") in said
+    assert "999" in said and "116 123" in said and slots["region_asked"] is True
+    messages, _ = run(ActionExplainTopic(), make_tracker("ask_compensation", text="how much would CICA pay out for a rape"))
+    assert messages[-1]["text"] == pack.message("region_question")  # no harm going on now: the question alone
+
+
+def test_a_near_question_of_another_topic_does_not_take_the_place_of_the_nlu_topic(pack: ContentPack) -> None:
+    index = index_for(pack)
+    # "should" is shared with a question about being told of decisions; the NLU said evidence and health.
+    match = index.best("should I shower", prefer_topic="evidence_health")
+    assert match is None or match.topic == "evidence_health"
+    match = index.best("Rape Crisis number", prefer_topic="helplines")
+    assert match is None or match.topic == "helplines"
+
+
+def test_make_train_teaches_the_nlu_an_overlays_own_questions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.content import question_nlu
+
+    topics = tmp_path / "pack" / "en" / "topics"
+    topics.mkdir(parents=True)
+    (topics / "helplines.yml").write_text(
+        """
+questions:
+  - id: local_drop_in
+    title: "Is there a drop-in near me?"
+    asks: ["is there a drop in centre in town", "can I just turn up somewhere to talk", "who can i talk to"]
+    answers:
+      all:
+        text: "Our centre has a drop-in every Tuesday afternoon."
+        sources: [{url: "https://example.org/drop-in", title: "Example charity: drop-in"}]
+        last_reviewed: 2026-11-01
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "overlay_questions.yml"
+    monkeypatch.setenv("CONTENT_DIR", str(tmp_path / "pack"))
+    assert question_nlu.write_overlay(out)
+    written = yaml.safe_load(out.read_text(encoding="utf-8"))["nlu"]
+    assert written == [
+        {"intent": "ask_helplines", "examples": "- is there a drop in centre in town\n- can I just turn up somewhere to talk\n"}
+    ]  # "who can i talk to" is in the hand-written data already
+    monkeypatch.delenv("CONTENT_DIR")
+    assert question_nlu.write_overlay(out) and not out.exists()  # no overlay: no file, the model as committed

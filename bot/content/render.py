@@ -119,11 +119,16 @@ def navigation_buttons(pack: ContentPack, more: bool) -> tuple[Button, ...]:
     return tuple(buttons)
 
 
-def region_question(pack: ContentPack) -> Reply:
-    """Ask, optionally, which part of the UK applies: a button for each enabled region, and one not to say."""
+def region_question(pack: ContentPack, safety_first: bool = False) -> Reply:
+    """Ask, optionally, which part of the UK applies: a button for each enabled region, and one not to say.
+
+    With `safety_first` (a topic about harm that may be going on now), 999 and Samaritans come first:
+    they are the same everywhere, so nobody waits on the region question for them.
+    """
     buttons = [Button(pack.region_name(r), intent_payload("inform_region", region=r.value)) for r in pack.enabled_regions]
     buttons.append(Button(pack.message("region_not_said_button"), intent_payload("inform_region", region=NOT_SAID)))
-    return Reply(pack.message("region_question"), tuple(buttons))
+    text = pack.message("region_question")
+    return Reply(pack.message("safety_line") + "\n\n" + text if safety_first else text, tuple(buttons))
 
 
 def parse_region(value: object) -> Optional[Region]:

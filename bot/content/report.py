@@ -14,7 +14,7 @@ from typing import Optional
 
 from bot.content.lint import STALE_AFTER, is_home_page, sourced_entries
 from bot.content.loader import ContentPack
-from bot.content.schema import VARIANT_ALL, Helpline, Region, Source, TopicVariant
+from bot.content.schema import VARIANT_ALL, Answer, Helpline, Region, Source, TopicVariant
 
 #: The formats `content report --format` writes.
 FORMATS = ("md", "csv")
@@ -27,8 +27,8 @@ class ReportRow:
 
     due: dt.date
     last_reviewed: dt.date
-    kind: str  # "helpline", "topic" or "crisis"
-    entry: str  # what a reviewer looks for: the helpline's id, or topic > region
+    kind: str  # "helpline", "topic", "answer" (a question's) or "crisis"
+    entry: str  # what a reviewer looks for: the helpline's id, topic > region, or topic > question > region
     file: str
     regions: tuple[str, ...]  # display names from pack.yml
     sources: tuple[Source, ...]
@@ -46,14 +46,14 @@ def _region_names(pack: ContentPack, regions: list[Region] | tuple[Region, ...])
 def _regions_of(pack: ContentPack, prefix: str, item: object) -> tuple[str, ...]:
     if isinstance(item, Helpline):
         return _region_names(pack, item.regions)
-    if isinstance(item, TopicVariant):
-        key = prefix.split(".")[1]
+    if isinstance(item, (TopicVariant, Answer)):  # a topic's variant or a question's answer: the region is the last key
+        key = prefix.rstrip(".").split(".")[-1]
         return _region_names(pack, pack.enabled_regions if key == VARIANT_ALL else (Region(key),))
     return _region_names(pack, pack.enabled_regions)  # crisis replies are for everyone
 
 
 def report_rows(pack: ContentPack) -> list[ReportRow]:
-    """Every helpline, topic answer (one per region) and the crisis replies, the longest unreviewed first.
+    """Every helpline, topic answer and question answer (one per region) and the crisis replies, the longest unreviewed first.
 
     A topic answer for a region the pack does not enable is left out: nobody reads it.
     """
@@ -61,6 +61,9 @@ def report_rows(pack: ContentPack) -> list[ReportRow]:
     for file, entry, prefix, item in sourced_entries(pack):
         if isinstance(item, Helpline):
             kind, name = "helpline", entry
+        elif isinstance(item, Answer):  # prefix: questions.<id>.answers.<region>.
+            _, question_id, _, key, _ = prefix.split(".")
+            kind, name = "answer", f"{entry} > {question_id} > {key}"
         elif isinstance(item, TopicVariant):
             kind, name = "topic", f"{entry} > {prefix.split('.')[1]}"
         else:

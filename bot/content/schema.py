@@ -29,6 +29,7 @@ REQUIRED_MESSAGES = (
     "feelings",
     "bot_challenge",
     "region_question",
+    "safety_line",
     "region_not_said_button",
     "region_set",
     "region_not_said",
@@ -329,6 +330,9 @@ class Topic(_Strict):
     title: Annotated[str, Field(min_length=2)]
     button: Annotated[str, Field(min_length=2, max_length=40)]
     content_note: Optional[str] = None
+    #: Harm that may be going on now (abuse by a partner): asking for the region, the assistant
+    #: first gives the `safety_line` message (999 and Samaritans, the same everywhere).
+    safety_first: bool = False
     variants: dict[str, TopicVariant]
     #: The specific questions survivors ask about this topic, answered before the overview.
     questions: list[Question] = []

@@ -11,6 +11,7 @@ import pytest
 
 from bot.content.loader import ContentPack
 from bot.content.schema import Region
+from tests.conversations_dev.cases import answered_from_topic
 from tests.e2e.conftest import TEST_TTL_SECONDS, Conversation, Stack
 
 
@@ -58,8 +59,10 @@ def test_every_topic_is_reached_in_plain_words(stack: Stack, pack: ContentPack, 
     chat.say('/inform_region{"region":"scotland"}')
     replies = chat.say(TOPIC_QUESTIONS[topic_id])
     topic = pack.topics[topic_id]
-    assert topic.title in text(replies)
-    assert topic.variant_for(Region.scotland).pages[0].text.strip() in text(replies)
+    said = text(replies)
+    # The topic's overview, or (issue #18) the answer to one of the topic's own questions first.
+    overview = topic.title in said and topic.variant_for(Region.scotland).pages[0].text.strip() in said
+    assert overview or answered_from_topic(pack, topic_id, said), said
 
 
 def test_region_is_asked_once_and_the_right_region_is_answered(chat: Conversation, pack: ContentPack) -> None:
