@@ -181,7 +181,9 @@ class RasaClient:
             kind = self.pack.crisis_matcher.detect(text)
             return Answer([crisis_reply(self.pack, kind, None)], from_rasa=False) if kind else answer
         kind = self.pack.crisis_matcher.detect(text)
-        if kind is None:
+        if kind is None or self.pack.crisis_matcher.leaving_now(text, kind):
+            # "He's home, got to go": Rasa's short leave-now reply (which clears the screen) is
+            # what helps, not a screenful of crisis text first.
             return await task
         handed_over.append(crisis_reply(self.pack, kind, None))
         self._in_flight[sender] = task

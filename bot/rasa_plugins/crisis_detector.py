@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 #: missed on the held-out set (docs/safety.md), so a guess of them alone gives way to the model's
 #: best non-crisis guess.
 MODEL_ALONE = frozenset({"crisis_danger", "crisis_suicide"})
+#: The intent of "got to go, he's here": action_stop with the short leave-now message.
+LEAVE_NOW = "leave_now"
 
 CONTENT_DIR_KEY = "content_dir"
 LOCALE_KEY = "locale"
@@ -80,7 +82,9 @@ class CrisisDetector(GraphComponent, IntentClassifier):
             if not text or text.startswith("/"):
                 continue
             kind = self.matcher.detect(text)
-            if kind is not None:
+            if kind is not None and self.matcher.leaving_now(text, kind):
+                force_intent(message, LEAVE_NOW)  # "he's home, got to go": clear the screen, 999 in one line
+            elif kind is not None:
                 force_intent(message, INTENT_FOR_KIND[kind])
             elif self._predicted_crisis(message) and (self.matcher.negated(text) or not self._trusted_alone(message)):
                 believed = self._best_other_intent(message)

@@ -40,6 +40,14 @@ PAST_SENSITIVE = ("harm_risk",)
 #: threat with a condition is a sign of serious risk, not danger this minute, unless the rest of
 #: the message says otherwise ("he's outside, and if I open the door he'll kill me" is danger).
 CONDITIONAL = "conditional_threat"
+#: Patterns under this key say the survivor is leaving the chat this moment ("got to go", "hide
+#: this", "can't talk"). With danger or harm_risk ("he's home, got to go"), the reply is the short
+#: leave-now one (the screen is cleared, with one line on 999 and 55) rather than a screenful of
+#: crisis text that whoever has just come in could read. Thoughts of suicide are never cut short.
+LEAVING = "leaving"
+LEAVING_OVERRIDES = ("danger", "harm_risk")
+#: A message that asks for help ("call 999 for me, I can't talk") is never read as leaving.
+_ASKS_FOR_HELP = re.compile(r"\b(?:999|911|112|help|ambulance|(?:call|ring|phone|get) (?:the )?police)\b")
 _SENTENCES = re.compile(r"[.!?;\n]+")
 
 _DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "data" / "content"
@@ -84,6 +92,8 @@ class CrisisMatcher:
     past: tuple[re.Pattern[str], ...] = ()
     #: Threats with a condition: harm_risk, never danger on their own (see CONDITIONAL).
     conditional: tuple[re.Pattern[str], ...] = ()
+    #: Leaving the chat this moment (see LEAVING).
+    leaving: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_mapping(cls, raw: dict[str, list[str]], source: str = "crisis patterns") -> CrisisMatcher:
@@ -101,6 +111,7 @@ class CrisisMatcher:
             _compile(raw.get(NOT_CRISIS) or [], NOT_CRISIS, source),
             _compile(raw.get(PAST) or [], PAST, source),
             _compile(raw.get(CONDITIONAL) or [], CONDITIONAL, source),
+            _compile(raw.get(LEAVING) or [], LEAVING, source),
         )
 
     @classmethod
@@ -131,6 +142,12 @@ class CrisisMatcher:
         """Every crisis kind the text matches, in priority order (empty when none does)."""
         candidates = self._candidates(text)
         return tuple(kind for kind in CRISIS_KINDS if self._matches(kind, candidates))
+
+    def leaving_now(self, text: str, kind: Optional[str]) -> bool:
+        """Whether a crisis of `kind` should get the short leave-now reply: the survivor says they are going."""
+        if kind not in LEAVING_OVERRIDES or not text or not self.leaving or _ASKS_FOR_HELP.search(normalise(text)):
+            return False
+        return any(pattern.search(variant) for variant in _variants(text) for pattern in self.leaving)
 
     def negated(self, text: str) -> bool:
         """Whether the text holds a not-crisis phrase ("I'm not suicidal", "this is killing me")."""
@@ -174,7 +191,7 @@ class CrisisMatcher:
 
 
 #: The keys of crisis_patterns.yml that are not crisis kinds but shape how the kinds are read.
-_HELPER_KEYS = (NOT_CRISIS, PAST, CONDITIONAL)
+_HELPER_KEYS = (NOT_CRISIS, PAST, CONDITIONAL, LEAVING)
 
 
 def _blank(patterns: Iterable[re.Pattern[str]], text: str) -> str:

@@ -31,6 +31,16 @@ class CrisisDetectorTest(unittest.TestCase):
         (result,) = self.detector.process([message("hes outside my house right now", intent="nlu_fallback", confidence=0.3)])
         self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_danger")
 
+    def test_danger_while_leaving_the_chat_gets_the_short_leave_now_reply(self) -> None:
+        for text in ("got to go, he's here", "he's back. gtg", "can't talk, someone's here", "he's here, hide this"):
+            (result,) = self.detector.process([message(text)])
+            self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "leave_now", text)
+        for text in ("he's home", "he's outside, I have to go and hide", "can you call 999 i cant talk"):
+            (result,) = self.detector.process([message(text)])
+            self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_danger", text)
+        (result,) = self.detector.process([message("I want to kill myself, got to go")])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_suicide")  # never cut short
+
     def test_ordinary_message_is_left_alone(self) -> None:
         (result,) = self.detector.process([message("how do I raise a grievance")])
         self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "ask_work")
