@@ -50,10 +50,10 @@ SERVICES = ("gateway", "Rasa server", "action server")
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process and its running descendants (all their threads), in seconds."""
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """utime + stime of a process and (unless `children` is False) its running descendants, all threads, in seconds."""
     ticks = 0
-    for member in process_tree(pid):
+    for member in process_tree(pid) if children else [pid]:
         try:
             with open(f"/proc/{member}/stat", encoding="ascii", errors="replace") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
