@@ -79,6 +79,72 @@ class CompiledValidatorTest(unittest.TestCase):
         self.assertLess(seconds(self.validate), seconds(rasa_original) / 3)
 
 
+def candidate_responses() -> list[Any]:
+    """Responses with every event type Rasa knows and an unknown one, each with right and wrong fields."""
+    schema = RemoteAction.action_response_format_spec()
+    names = [alt["properties"]["event"]["const"] for alt in schema["properties"]["events"]["items"]["oneOf"]]
+    extras: list[dict[str, Any]] = [
+        {},
+        {"timestamp": None},
+        {"timestamp": "yesterday"},
+        {"metadata": {"a": 1}},
+        {"metadata": "x"},
+        {"name": "region", "value": "scotland"},
+        {"name": 3, "value": None},
+        {"name": "region"},
+        {"text": "hi", "data": {"buttons": []}},
+        {"text": 5},
+        {"entities": [{"entity": "region", "value": "wales"}]},
+        {"entities": [{"entity": "region"}]},
+        {"entities": "none"},
+        {"policy": "RulePolicy", "confidence": 1.0, "hide_rule_turn": "no"},
+        {"parse_data": {"intent": {"name": "greet", "confidence": 1.0}, "entities": []}},
+        {"parse_data": {"intent": {"name": 1}}},
+        {"parse_data": {"response_selector": {"all_retrieval_intents": []}}},
+    ]
+    events = [{"event": name, **extra} for name in [*names, "make_coffee"] for extra in extras]
+    events += [{"event": None}, {"event": ["slot"]}, {"name": "region", "value": 1}, "slot", None]
+    responses: list[Any] = [{"events": [event], "responses": []} for event in events]
+    responses += [{**copy.deepcopy(GOOD), "events": [*GOOD["events"], event]} for event in events]
+    responses += [copy.deepcopy(GOOD), {}, {"events": None}, {"events": []}, {"responses": [{"text": "x"}]}, *BAD.values()]
+    return responses
+
+
+class QuickCheckTest(unittest.TestCase):
+    """The quick check of each event against the one type it names answers exactly as the full schema."""
+
+    def test_it_agrees_with_the_full_check_on_every_candidate(self) -> None:
+        schema = RemoteAction.action_response_format_spec()
+        full = validators.validator_for(schema)(schema)
+        passes = action_response.surely_valid(schema, validators.validator_for(schema))
+        assert passes is not None
+        candidates = candidate_responses()
+        valid = [full.is_valid(copy.deepcopy(result)) for result in candidates]
+        self.assertGreater(sum(valid), 30)  # plenty of both
+        self.assertGreater(len(valid) - sum(valid), 30)
+        for result, expected in zip(candidates, valid, strict=True):
+            with self.subTest(result=result):
+                self.assertEqual(passes(copy.deepcopy(result)), expected)
+
+    def test_a_good_response_skips_the_full_check(self) -> None:
+        validate = action_response.compiled_validator()
+        with mock.patch.object(jsonschema.exceptions, "best_match", side_effect=AssertionError("full check used")):
+            self.assertTrue(validate(copy.deepcopy(GOOD)))
+
+    def test_no_quick_check_for_a_schema_of_another_shape(self) -> None:
+        schema = RemoteAction.action_response_format_spec()
+        validator_class = validators.validator_for(schema)
+        duplicate = copy.deepcopy(schema)
+        alternatives = duplicate["properties"]["events"]["items"]["oneOf"]
+        alternatives[1]["properties"]["event"]["const"] = alternatives[0]["properties"]["event"]["const"]
+        no_const = copy.deepcopy(schema)
+        del no_const["properties"]["events"]["items"]["oneOf"][2]["properties"]["event"]
+        no_one_of = copy.deepcopy(schema)
+        del no_one_of["properties"]["events"]["items"]["oneOf"]
+        for changed in (duplicate, no_const, no_one_of, {"type": "object"}):
+            self.assertIsNone(action_response.surely_valid(changed, validator_class))
+
+
 class InstallTest(unittest.TestCase):
     def test_install_makes_rasa_use_it_and_still_refuse_bad_responses(self) -> None:
         original = RemoteAction._validate_action_result

@@ -7,11 +7,15 @@ starts our stack, measures every figure, loses no request and leaves flat memory
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from bench import long, run
+from bench import long, run, turn_cpu
 
 pytestmark = pytest.mark.bench
 
@@ -51,3 +55,19 @@ def test_the_long_conversation_reports_turns_1_to_300_from_their_own_turns() -> 
     assert result.medians()[300] == 295.5 and result.medians()[1] == 3.0
     messages = long.long_messages(300)
     assert len(messages) == 300 and not {"stop", "/stop", "exit"} & set(messages)
+
+
+def test_turn_cpu_counts_the_cpu_time_of_a_process_and_its_children() -> None:
+    burn = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 0.3: pass\ntime.sleep(60)"
+    child = subprocess.Popen([sys.executable, "-c", burn])
+    try:
+        deadline = time.monotonic() + 30
+        while turn_cpu.cpu_seconds(os.getpid()) - turn_cpu.cpu_seconds(os.getpid(), children=False) < 0.25:
+            assert time.monotonic() < deadline, "the child's CPU time was not counted"
+            time.sleep(0.1)
+    finally:
+        child.kill()
+        child.wait()
+    rounds = [turn_cpu.Round(200, {"Rasa server": 20.0, "action server": 2.0}, 1.0, 25.0, 40.0, 0)]
+    table = turn_cpu.table(rounds, "rest")
+    assert "| Rasa server | 20.0 |" in table and "**22.0**" in table
