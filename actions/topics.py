@@ -49,7 +49,13 @@ def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, pre
     )
 
 
-def answer_question(pack: ContentPack, question: Question, state: ConversationState, prefix: Optional[Reply] = None) -> Response:
+def answer_question(
+    pack: ContentPack,
+    question: Question,
+    state: ConversationState,
+    prefix: Optional[Reply] = None,
+    also: Optional[Question] = None,
+) -> Response:
     """A question's short answer, then "Tell me more" (the topic overview) and up to 2 related questions.
 
     When the answer differs by region and the region is not known, the region question is asked
@@ -68,7 +74,9 @@ def answer_question(pack: ContentPack, question: Question, state: ConversationSt
             ],
         )
     prefix = with_staff_note(pack, topic_id, state, prefix)
-    related = index_for(pack).related(question.id)
+    # A second question in the same message is offered first; then the nearest of the same topic.
+    related = [also] if also is not None and also.id != question.id else []
+    related += index_for(pack).related(question.id, exclude=[q.id for q in related], limit=2 - len(related))
     replies = answer_replies(pack, question, pack.topics[topic_id], related, state.region)
     return Response(
         ([prefix] if prefix else []) + replies,
@@ -94,8 +102,11 @@ def specific_question(pack: ContentPack, state: ConversationState, tracker: Trac
     if not text:
         return None
     topic = pack.topics_by_intent.get(state.intent or "")
-    match = index_for(pack).best(text, topic.id if topic else None, threshold)
-    return answer_question(pack, match.question, state) if match else None
+    index = index_for(pack)
+    match = index.best(text, topic.id if topic else None, threshold)
+    if match is None:
+        return None
+    return answer_question(pack, match.question, state, also=index.also_asked(text, match.question.id))
 
 
 def has_more(pack: ContentPack, topic: Optional[Topic], state: ConversationState) -> bool:

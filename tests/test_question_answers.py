@@ -250,3 +250,12 @@ questions:
     ]  # "who can i talk to" is in the hand-written data already
     monkeypatch.delenv("CONTENT_DIR")
     assert question_nlu.write_overlay(out) and not out.exists()  # no overlay: no file, the model as committed
+
+
+def test_a_second_question_in_the_same_message_is_offered_first(pack: ContentPack) -> None:
+    tracker = make_tracker("ask_review", text="the CPS won't charge him, can I still get compensation?", region="england_wales")
+    messages, _ = run(ActionExplainTopic(), tracker)
+    assert pack.questions["cps_wont_charge"].answer_for(Region.england_wales).text in messages[-1]["text"]
+    buttons = [b["payload"] for b in messages[-1]["buttons"]]
+    assert buttons[1] == '/ask_question{"question":"comp_without_charge"}'  # after "Tell me more"
+    assert index_for(pack).also_asked("how much would CICA pay for a rape", "how_much") is None

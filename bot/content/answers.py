@@ -37,6 +37,14 @@ FALLBACK_THRESHOLD = 0.50
 #: a wrong topic is the worst kind of answer.
 CROSS_TOPIC_THRESHOLD = 0.50
 CROSS_TOPIC_MARGIN = 0.10
+#: A second question in the same message ("…, and how long have I got?") is offered as the first
+#: related question when its own part matches a different question this well.
+ALSO_ASKED_THRESHOLD = 0.35
+#: Where a message splits into parts that may each ask something.
+_PARTS = re.compile(
+    r"[?!.;]+|(?:,|\b(?:and also|also|plus|and)\b)(?=\s*(?:can|could|will|would|do|does|did|is|are|should|what|how|when|where|who|why|if)\b)",
+    re.I,
+)
 #: A message with this few meaningful words asks about a topic in general: its overview answers it.
 MIN_WORDS_FOR_QUESTION = 1
 #: A topic name wins over the best question only when it matches this many times better.
@@ -194,6 +202,21 @@ class QuestionIndex:
         if chosen is None or chosen.score < threshold:
             return None
         return chosen if chosen.score * OVERVIEW_MARGIN > self.overview_score(message) else None
+
+    def also_asked(self, message: str, answered: str) -> Optional[Question]:
+        """Another question the message asks in a part of its own ("…? and can I also…"), offered first after the answer.
+
+        The message is split at sentence ends and at "and"/"also" between clauses; a part with at
+        least two meaningful words that matches a different question at ALSO_ASKED_THRESHOLD or
+        better is the other question (the first such part, in the order written).
+        """
+        for part in _PARTS.split(message):
+            if len(set(_words(part))) < 2:
+                continue
+            ranked = self.rank(part)
+            if ranked and ranked[0].question.id != answered and ranked[0].score >= ALSO_ASKED_THRESHOLD:
+                return ranked[0].question
+        return None
 
     def related(self, question_id: str, exclude: Iterable[str] = (), limit: int = 2) -> list[Question]:
         """Up to `limit` other questions to offer after an answer: the closest ones of the same topic first."""
