@@ -10,7 +10,16 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.base import ConversationState, Response, SupportAction
 from actions.topics import has_more
 from bot.content.loader import ContentPack
-from bot.content.render import Button, Reply, crisis_reply, intent_payload, menu_reply, navigation_buttons, topic_page
+from bot.content.render import (
+    Button,
+    Reply,
+    crisis_kind,
+    crisis_reply,
+    intent_payload,
+    menu_reply,
+    navigation_buttons,
+    topic_page,
+)
 
 #: The crisis kind each crisis intent answers (bot/rasa_plugins/crisis_matcher.py sets the intent).
 CRISIS_KIND_FOR_INTENT = {
@@ -62,6 +71,13 @@ class ActionCrisis(SupportAction):
             first = crisis_reply(pack, kind, state.region)
             events.append(SlotSet("crisis_question", SUICIDE_QUESTION))
             return Response([Reply(first.text, suicide_question_buttons(pack))], events, counted_topic="crisis_suicide_signs")
+        text = (tracker.latest_message or {}).get("text") or ""
+        if kind == "danger" and crisis_kind(pack, text) == "recent_assault":
+            # "I was raped last night": believed, 999 if in danger, then care and evidence, which depend on time.
+            reply = crisis_reply(pack, "recent_assault", state.region)
+            care = pack.topics.get("evidence_health")
+            buttons = (Button(care.button, intent_payload(care.intent)), *reply.buttons) if care else reply.buttons
+            return Response([Reply(reply.text, buttons)], events, counted_topic="crisis_danger")
         return Response([crisis_reply(pack, kind, state.region)], events, counted_topic=f"crisis_{kind}")
 
 

@@ -378,3 +378,12 @@ def test_a_question_asked_in_the_same_message_as_the_region_is_answered_straight
     ]
     messages, _ = run(ActionSetRegion(), tracker)
     assert pack.topics["work"].title in text_of(messages)
+
+
+def test_a_recent_sexual_assault_gets_care_and_evidence_after_999(pack: ContentPack) -> None:
+    messages, _ = run(ActionCrisis(), make_tracker("crisis_danger", text="I was raped last night"))
+    said = messages[-1]["text"]
+    assert said.startswith(pack.crisis.recent_assault.text.splitlines()[0]) and "999" in said and "SARC" in said
+    assert messages[-1]["buttons"][0]["payload"] == "/ask_evidence_health"
+    messages, _ = run(ActionCrisis(), make_tracker("crisis_danger", text="he raped me last night and he's outside now"))
+    assert messages[-1]["text"].startswith(pack.crisis.danger.text.splitlines()[0])  # danger now comes first

@@ -225,6 +225,22 @@ def signpost_reply(pack: ContentPack, text: str, region: Optional[Region]) -> Re
     )
 
 
+def crisis_kind(pack: ContentPack, text: Optional[str]) -> Optional[str]:
+    """The crisis reply a message needs: a kind of crisis.yml, or None.
+
+    "recent_assault" when a sexual assault in the last day or so is all that makes it danger (or
+    all it says), if the pack has that reply; otherwise what the crisis patterns detect.
+    """
+    if not text:
+        return None
+    matcher = pack.crisis_matcher
+    kind = matcher.detect(text)
+    if pack.crisis.recent_assault is not None and kind in ("danger", None):
+        if (kind is None and matcher.recent_assault(text)) or (kind == "danger" and matcher.recent_assault_only(text)):
+            return "recent_assault"
+    return kind
+
+
 def static_fallback(pack: ContentPack, text: Optional[str] = None) -> list[Reply]:
     """What a channel shows when the assistant cannot be reached: crisis numbers and helplines.
 
@@ -234,7 +250,7 @@ def static_fallback(pack: ContentPack, text: Optional[str] = None) -> list[Reply
     """
     unavailable = pack.crisis.unavailable
     replies = []
-    kind = pack.crisis_matcher.detect(text) if text else None
+    kind = crisis_kind(pack, text)
     if kind is not None:
         graded = getattr(pack.crisis, kind)
         replies.append(Reply(_join(graded.text, helplines_text(pack, graded.helplines, None))))

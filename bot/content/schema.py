@@ -371,7 +371,7 @@ class CrisisReply(_Strict):
 
 #: The crisis replies a pack holds: one per crisis kind (bot/rasa_plugins/crisis_matcher.py), and
 #: what a channel says when the assistant can't be reached.
-CRISIS_REPLY_KINDS = ("danger", "suicide", "harm_risk", "suicide_signs", "unavailable")
+CRISIS_REPLY_KINDS = ("danger", "suicide", "harm_risk", "suicide_signs", "unavailable", "recent_assault")
 
 
 class Crisis(Sourced):
@@ -388,10 +388,14 @@ class Crisis(Sourced):
     suicide_signs: CrisisReply
     #: Shown by a channel when Rasa is down or slow: crisis numbers and services, no conversation.
     unavailable: CrisisReply
+    #: A sexual assault in the last day or so, with nothing else that says danger now ("I was raped
+    #: last night"): believed, 999 if in danger, then medical care and evidence, which depend on time.
+    #: Optional: without it, such a message gets the danger reply.
+    recent_assault: Optional[CrisisReply] = None
 
     def replies(self) -> list[tuple[str, CrisisReply]]:
-        """Every reply with its kind, in CRISIS_REPLY_KINDS order."""
-        return [(kind, getattr(self, kind)) for kind in CRISIS_REPLY_KINDS]
+        """Every reply the pack has, with its kind, in CRISIS_REPLY_KINDS order."""
+        return [(kind, reply) for kind in CRISIS_REPLY_KINDS if (reply := getattr(self, kind)) is not None]
 
 
 _HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"

@@ -23,7 +23,7 @@ from typing import Any, Optional, Union
 import aiohttp
 
 from bot.content.loader import ContentPack
-from bot.content.render import Button, Reply, crisis_reply, static_fallback
+from bot.content.render import Button, Reply, crisis_kind, crisis_reply, static_fallback
 
 logger = logging.getLogger(__name__)
 
@@ -178,9 +178,9 @@ class RasaClient:
             if answer.from_rasa:
                 return answer
             # Rasa failed fast: for a crisis, that kind's reply says more than the general fallback.
-            kind = self.pack.crisis_matcher.detect(text)
+            kind = crisis_kind(self.pack, text)
             return Answer([crisis_reply(self.pack, kind, None)], from_rasa=False) if kind else answer
-        kind = self.pack.crisis_matcher.detect(text)
+        kind = crisis_kind(self.pack, text)
         if kind is None or self.pack.crisis_matcher.leaving_now(text, kind):
             # "He's home, got to go": Rasa's short leave-now reply (which clears the screen) is
             # what helps, not a screenful of crisis text first.

@@ -86,6 +86,10 @@ class CrisisDetector(GraphComponent, IntentClassifier):
                 force_intent(message, LEAVE_NOW)  # "he's home, got to go": clear the screen, 999 in one line
             elif kind is not None:
                 force_intent(message, INTENT_FOR_KIND[kind])
+            elif self.matcher.recent_assault(text):
+                # "I was sexually assaulted yesterday": the crisis action's recent-assault reply
+                # (999 if in danger, then care and evidence, which depend on time), not a menu.
+                force_intent(message, INTENT_FOR_KIND["danger"])
             elif self._predicted_crisis(message) and (self.matcher.negated(text) or not self._trusted_alone(message)):
                 believed = self._best_other_intent(message)
                 if believed is not None:

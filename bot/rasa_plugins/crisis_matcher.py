@@ -46,6 +46,10 @@ CONDITIONAL = "conditional_threat"
 #: crisis text that whoever has just come in could read. Thoughts of suicide are never cut short.
 LEAVING = "leaving"
 LEAVING_OVERRIDES = ("danger", "harm_risk")
+#: Patterns under this key are a sexual assault told as recent ("I was raped last night"). When
+#: they are all that makes a message danger, the reply is crisis.yml's `recent_assault`: believed,
+#: 999 if in danger, then medical care and evidence, which depend on time.
+RECENT_ASSAULT = "recent_assault"
 #: A message that asks for help ("call 999 for me, I can't talk") is never read as leaving.
 _ASKS_FOR_HELP = re.compile(r"\b(?:999|911|112|help|ambulance|(?:call|ring|phone|get) (?:the )?police)\b")
 _SENTENCES = re.compile(r"[.!?;\n]+")
@@ -94,6 +98,8 @@ class CrisisMatcher:
     conditional: tuple[re.Pattern[str], ...] = ()
     #: Leaving the chat this moment (see LEAVING).
     leaving: tuple[re.Pattern[str], ...] = ()
+    #: A sexual assault told as recent (see RECENT_ASSAULT).
+    recent: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_mapping(cls, raw: dict[str, list[str]], source: str = "crisis patterns") -> CrisisMatcher:
@@ -112,6 +118,7 @@ class CrisisMatcher:
             _compile(raw.get(PAST) or [], PAST, source),
             _compile(raw.get(CONDITIONAL) or [], CONDITIONAL, source),
             _compile(raw.get(LEAVING) or [], LEAVING, source),
+            _compile(raw.get(RECENT_ASSAULT) or [], RECENT_ASSAULT, source),
         )
 
     @classmethod
@@ -148,6 +155,23 @@ class CrisisMatcher:
         if kind not in LEAVING_OVERRIDES or not text or not self.leaving or _ASKS_FOR_HELP.search(normalise(text)):
             return False
         return any(pattern.search(variant) for variant in _variants(text) for pattern in self.leaving)
+
+    def recent_assault(self, text: str) -> bool:
+        """Whether the message tells of a sexual assault in the last day or so (see RECENT_ASSAULT)."""
+        if not text or not self.recent:
+            return False
+        return any(pattern.search(candidate) for pattern in self.recent for candidate in self._candidates(text))
+
+    def recent_assault_only(self, text: str) -> bool:
+        """Whether a danger message is danger only because it tells of a recent sexual assault.
+
+        With the recent-assault phrases blanked out, nothing else in the message says danger now
+        ("I was raped last night" yes; "he raped me last night and he's outside" no).
+        """
+        if not self.recent_assault(text):
+            return False
+        candidates = self._candidates(text)
+        return not self._matches("danger", [_blank(self.recent, candidate) for candidate in candidates])
 
     def negated(self, text: str) -> bool:
         """Whether the text holds a not-crisis phrase ("I'm not suicidal", "this is killing me")."""
@@ -191,7 +215,7 @@ class CrisisMatcher:
 
 
 #: The keys of crisis_patterns.yml that are not crisis kinds but shape how the kinds are read.
-_HELPER_KEYS = (NOT_CRISIS, PAST, CONDITIONAL, LEAVING)
+_HELPER_KEYS = (NOT_CRISIS, PAST, CONDITIONAL, LEAVING, RECENT_ASSAULT)
 
 
 def _blank(patterns: Iterable[re.Pattern[str]], text: str) -> str:

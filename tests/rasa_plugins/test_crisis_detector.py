@@ -41,6 +41,13 @@ class CrisisDetectorTest(unittest.TestCase):
         (result,) = self.detector.process([message("I want to kill myself, got to go")])
         self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_suicide")  # never cut short
 
+    def test_a_recent_sexual_assault_goes_to_the_crisis_action(self) -> None:
+        for text in ("I was sexually assaulted yesterday at a work do", "I got raped last night"):
+            (result,) = self.detector.process([message(text, intent="disclose")])
+            self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_danger", text)
+        (result,) = self.detector.process([message("he raped me years ago", intent="disclose")])
+        self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "disclose")
+
     def test_ordinary_message_is_left_alone(self) -> None:
         (result,) = self.detector.process([message("how do I raise a grievance")])
         self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "ask_work")
