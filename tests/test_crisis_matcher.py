@@ -150,3 +150,12 @@ def test_static_fallback_answers_a_crisis_with_its_graded_reply_first(pack: Cont
     assert pack.crisis.suicide_signs.text.strip().splitlines()[0] in replies[0].text
     assert "116 123" in replies[-1].text and "999" in replies[-1].text
     assert len(static_fallback(pack, "what is a SARC")) == 1
+
+
+def test_a_huge_paste_is_read_up_to_the_longest_message_a_channel_carries(pack: ContentPack) -> None:
+    from bot.rasa_plugins.crisis_matcher import MAX_CHARS
+
+    early = "I want to kill myself. " + "help " * 20_000
+    assert pack.crisis_matcher.detect(early) == "suicide"
+    late = "help " * (MAX_CHARS // 5 + 10) + "I want to kill myself"
+    assert pack.crisis_matcher.detect(late) is None  # past 4,096 characters: no channel sends that in one message

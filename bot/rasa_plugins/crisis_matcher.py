@@ -71,8 +71,14 @@ def normalise(text: str) -> str:
     return text.strip()
 
 
+#: The most of a message the patterns read. No channel carries more in one message (Telegram's
+#: limit is 4,096 characters, the web widget's 2,000), and a 100 KB paste would otherwise hold up
+#: every other conversation on the gateway for seconds.
+MAX_CHARS = 4096
+
+
 def _variants(text: str) -> Iterable[str]:
-    base = normalise(text)
+    base = normalise(text[:MAX_CHARS])
     yield base
     # Only words that mix letters with digits or symbols ("d1e", "k1ll"): plain numbers ("20 years",
     # "in 2015") keep their digits, which the past and time patterns read.
