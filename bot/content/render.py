@@ -262,10 +262,36 @@ def answer_replies(
     return [Reply(text, tuple(buttons))]
 
 
+def crisis_helpline(pack: ContentPack, helpline: Helpline, region: Optional[Region]) -> str:
+    """One service in a crisis reply, on one line: name (and where, when the region is not known), contacts, hours.
+
+    Shorter than `format_helpline`, so that the numbers fit one phone screen even with one
+    service for each part of the UK.
+    """
+    where = ""
+    names = [pack.region_name(r) for r in pack.enabled_regions if r in helpline.regions]
+    if region is None and len(names) < len(pack.enabled_regions) and not any(n in helpline.name for n in names):
+        where = " (" + ", ".join(names) + ")"
+    contacts = [
+        pack.message("contact_call", contact=helpline.phone) if helpline.phone else "",
+        pack.message("contact_text", contact=helpline.text_number) if helpline.text_number else "",
+    ]
+    reach = ", ".join(c for c in contacts if c) or (helpline.chat or helpline.web or "")
+    hours = "" if helpline.open_24_7 else f". {helpline.hours or pack.message('hours_unknown')}"
+    return f"**{helpline.name}**{where}: {reach}{hours}"
+
+
 def crisis_reply(pack: ContentPack, kind: str, region: Optional[Region]) -> Reply:
-    """The first answer to danger now ("danger") or thoughts of suicide or self-harm ("suicide")."""
+    """The first answer to danger now ("danger") or thoughts of suicide or self-harm ("suicide").
+
+    Its services are always shown, even when shown before in the conversation, one line each.
+    """
     reply = getattr(pack.crisis, kind)
-    text = _join(reply.text, helplines_text(pack, reply.helplines, region), pack.message("crisis_leave"))
+    chosen = [pack.helplines[i] for i in reply.helplines if serves(pack.helplines[i], region, pack.enabled_regions)]
+    chosen = chosen[:MAX_RESOURCES_PER_MESSAGE]
+    heading = pack.message("crisis_helplines_heading" if all(h.open_24_7 for h in chosen) else "helplines_heading")
+    services = heading + "\n" + "\n".join(f"- {crisis_helpline(pack, h, region)}" for h in chosen) if chosen else ""
+    text = _join(reply.text, services, pack.message("crisis_leave"))
     buttons = (
         Button(pack.message("crisis_safe_button"), intent_payload("safe_now")),
         Button(pack.message("button_stop"), intent_payload("stop")),

@@ -61,6 +61,7 @@ REQUIRED_MESSAGES = (
     "button_menu",
     "button_stop",
     "helplines_heading",
+    "crisis_helplines_heading",
     "hours_unknown",
     "info_not_advice",
     "hours_open_now",
