@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.content.loader import ContentPack, ContentPackError, load_pack
-from bot.content.render import NOT_SAID, Reply, parse_region, signpost_reply
+from bot.content.render import NOT_SAID, Reply, parse_region, services_named, signpost_reply
 from bot.content.schema import Region, Topic
 from bot.settings import Settings
 from bot.stats import recorder
@@ -140,6 +140,8 @@ class ConversationState:
     abuser_in_police: bool = False
     #: "officer" or "staff", only if the survivor said which.
     asker: Optional[str] = None
+    #: Helpline ids already shown in this conversation: topic pages and answers leave them out.
+    services_shown: tuple[str, ...] = ()
 
     @classmethod
     def from_tracker(
@@ -168,6 +170,7 @@ class ConversationState:
             disclosed=bool(tracker.get_slot("disclosed")),
             abuser_in_police=bool(tracker.get_slot("abuser_in_police")) or mentions_police_role(tracker),
             asker=tracker.get_slot("asker"),
+            services_shown=tuple(tracker.get_slot("services_shown") or ()),
         )
 
     @property
@@ -271,6 +274,9 @@ class SupportAction(Action, ABC):
         # The crisis question is answered by the very next turn or not at all: any other turn closes it.
         if state.crisis_question and not any(isinstance(e, dict) and e.get("name") == "crisis_question" for e in events):
             events.append(SlotSet("crisis_question", None))
+        shown = services_named(pack, [reply.text for reply in replies])
+        if not shown <= set(state.services_shown):
+            events.append(SlotSet("services_shown", sorted(shown | set(state.services_shown))))
         if self.introduce and not state.introduced:
             intro = Reply(intro_text(pack))
             replies = [*replies, intro] if self.intro_after_reply else [intro, *replies]

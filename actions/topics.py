@@ -7,10 +7,10 @@ from typing import Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import ConversationState, Response, SupportAction
+from actions.base import ConversationState, Response, SupportAction, latest_entities
 from bot.content.answers import ANSWER_THRESHOLD, index_for
 from bot.content.loader import ContentPack
-from bot.content.render import Reply, answer_replies, menu_reply, page_count, region_question, topic_page
+from bot.content.render import MORE_TOPICS, Reply, answer_replies, menu_reply, page_count, region_question, topic_page
 from bot.content.schema import Question, Topic
 
 #: The intent of a related-question button (`/ask_question{"question":"<id>"}`).
@@ -28,6 +28,15 @@ def with_staff_note(pack: ContentPack, topic_id: str, state: ConversationState, 
     return Reply(prefix.text + "\n\n" + note if prefix else note)
 
 
+#: The topic that is asked for services: it shows them even when they were shown before.
+HELPLINES_TOPIC = "helplines"
+
+
+def shown_before(topic_id: str, state: ConversationState) -> tuple[str, ...]:
+    """Services to leave out of a topic's page or answer: those already shown, unless services were asked for."""
+    return () if topic_id == HELPLINES_TOPIC else state.services_shown
+
+
 def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, prefix: Optional[Reply] = None) -> Response:
     """Show a topic's first page, asking once (optionally) for the region when the answer depends on it."""
     prefix = with_staff_note(pack, topic.id, state, prefix)
@@ -41,10 +50,12 @@ def explain_topic(pack: ContentPack, topic: Topic, state: ConversationState, pre
                 SlotSet("more_page", 0),
             ],
         )
-    replies = topic_page(pack, topic, state.region, 0)
+    replies = topic_page(pack, topic, state.region, 0, shown_before(topic.id, state))
+    # Not said where, and the topic differs by region: a region picked next shows this topic.
+    pending = topic.id if state.region is None and topic.region_specific else None
     return Response(
         ([prefix] if prefix else []) + replies,
-        [SlotSet("last_topic", topic.id), SlotSet("pending_topic", None), SlotSet("more_page", 0)],
+        [SlotSet("last_topic", topic.id), SlotSet("pending_topic", pending), SlotSet("more_page", 0)],
         counted_topic=topic.id,
     )
 
@@ -77,13 +88,14 @@ def answer_question(
     # A second question in the same message is offered first; then the nearest of the same topic.
     related = [also] if also is not None and also.id != question.id else []
     related += index_for(pack).related(question.id, exclude=[q.id for q in related], limit=2 - len(related))
-    replies = answer_replies(pack, question, pack.topics[topic_id], related, state.region)
+    replies = answer_replies(pack, question, pack.topics[topic_id], related, state.region, shown_before(topic_id, state))
+    waiting = state.region is None and question.region_specific
     return Response(
         ([prefix] if prefix else []) + replies,
         [
             SlotSet("last_topic", topic_id),
-            SlotSet("pending_topic", None),
-            SlotSet("pending_question", None),
+            SlotSet("pending_topic", topic_id if waiting else None),
+            SlotSet("pending_question", question.id if waiting else None),
             SlotSet("more_page", 0),
         ],
         counted_topic=topic_id,
@@ -142,11 +154,12 @@ class ActionTellMeMore(SupportAction):
         topic = state.topic(pack, state.last_topic)
         if topic is None:
             return Response([menu_reply(pack, pack.message("tell_me_more_nothing"))], [])
-        if topic.region_specific and not state.region_settled:
-            # The region question is still open: answer it (or not) before the detail.
+        if topic.region_specific and state.region is None:
+            # The region question is still open, or was declined: the detail differs by region,
+            # so what is the same everywhere and the regions to pick from, never all at once.
             return explain_topic(pack, topic, state)
         page = state.more_page + 1
-        replies = topic_page(pack, topic, state.region, page)
+        replies = topic_page(pack, topic, state.region, page, shown_before(topic.id, state))
         if not replies:
             end = pack.message("tell_me_more_end", topic=topic.title) + "\n\n" + pack.message("info_not_advice")
             return Response([menu_reply(pack, end)], [])
@@ -160,4 +173,5 @@ class ActionShowMenu(SupportAction):
     action_name = "action_show_menu"
 
     def respond(self, pack: ContentPack, state: ConversationState, tracker: Tracker) -> Response:
-        return Response([menu_reply(pack)], [])
+        more = any(e.get("value") == MORE_TOPICS for e in latest_entities(tracker, "question"))
+        return Response([menu_reply(pack, more=more)], [SlotSet("question", None)] if more else [])

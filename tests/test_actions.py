@@ -25,6 +25,7 @@ from actions.privacy import ActionStop
 from actions.region import ActionSetRegion
 from actions.topics import ActionExplainTopic, ActionShowMenu, ActionTellMeMore
 from bot.content.loader import ContentPack
+from bot.content.render import MAIN_MENU_CHOICES
 from bot.content.schema import ALL_REGIONS
 from tests.conftest import make_tracker
 
@@ -62,7 +63,7 @@ def test_intro_is_not_repeated(pack: ContentPack) -> None:
 def test_disclosure_is_believed_then_choices_are_offered(pack: ContentPack) -> None:
     messages, _ = run(ActionAcknowledgeDisclosure(), make_tracker("disclose"))
     assert messages[-1]["text"].startswith(pack.message("disclosure").strip())
-    assert len(payloads(messages)) == len(pack.menu.menu)
+    assert len(payloads(messages)) == MAIN_MENU_CHOICES + 1  # the main menu, then "More topics"
     # Someone to talk to as well: at most two services, for the region.
     named = [pack.helplines[h].name for h in pack.menu.signpost["not_said"]]
     assert 1 <= sum(name in messages[-1]["text"] for name in named) <= 2
@@ -115,14 +116,16 @@ def test_choosing_a_region_shows_the_waiting_topic(pack: ContentPack) -> None:
     assert slots["last_topic"] == "review" and slots["pending_topic"] is None
 
 
-def test_not_saying_the_region_shows_each_region_labelled(pack: ContentPack) -> None:
+def test_not_saying_the_region_shows_what_is_the_same_everywhere_and_offers_the_regions(pack: ContentPack) -> None:
     messages, slots = run(
         ActionSetRegion(), make_tracker("inform_region", region="not_said", region_asked=True, pending_topic="compensation")
     )
     text = text_of(messages)
-    for region in ALL_REGIONS:
-        assert pack.message("region_heading", region=pack.region_name(region)) in text
-    assert slots.get("region", "not_said") == "not_said"
+    for region in ALL_REGIONS:  # never every region's answer at once
+        assert pack.topics["compensation"].variants[region.value].pages[0].text.strip() not in text
+    assert pack.message("region_differs").strip() in text
+    assert {f'/inform_region{{"region":"{r.value}"}}' for r in ALL_REGIONS} <= set(payloads(messages))
+    assert slots.get("region", "not_said") == "not_said" and slots["pending_topic"] == "compensation"
 
 
 def test_saying_no_to_the_region_question_is_respected(pack: ContentPack) -> None:
@@ -144,7 +147,7 @@ def test_tell_me_more_walks_the_pages_then_ends_with_the_menu(pack: ContentPack)
         state["more_page"] = slots["more_page"]
     messages, _ = run(ActionTellMeMore(), make_tracker("tell_me_more", **state))
     assert pack.message("tell_me_more_end", topic=topic.title) in text_of(messages)
-    assert "/ask_compensation" in payloads(messages)
+    assert "/ask_work" in payloads(messages)
 
 
 def test_tell_me_more_without_a_topic_offers_the_menu(pack: ContentPack) -> None:
@@ -258,9 +261,16 @@ def test_yes_after_a_topic_tells_more(pack: ContentPack) -> None:
     assert slots["more_page"] == 1
 
 
-def test_menu_lists_every_topic(pack: ContentPack) -> None:
+def test_menu_shows_six_topics_then_more_topics_shows_the_rest(pack: ContentPack) -> None:
     messages, _ = run(ActionShowMenu(), make_tracker("menu"))
-    assert payloads(messages) == [f"/{pack.topics[t].intent}" for t in pack.menu.menu]
+    main = [f"/{pack.topics[t].intent}" for t in pack.menu.menu[:MAIN_MENU_CHOICES]]
+    assert payloads(messages) == [*main, '/menu{"question":"more_topics"}']
+    more = [{"entity": "question", "value": "more_topics"}]
+    messages, _ = run(ActionShowMenu(), make_tracker("menu", entities=more, question="more_topics"))
+    rest = [f"/{pack.topics[t].intent}" for t in pack.menu.menu[MAIN_MENU_CHOICES:]]
+    assert payloads(messages) == rest
+    # Every topic is one or two presses away.
+    assert set(main + rest) == {f"/{t.intent}" for t in pack.topics.values()}
 
 
 def test_actions_log_no_text_or_ids(pack: ContentPack, caplog: pytest.LogCaptureFixture) -> None:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
 
-from bot.content.loader import ContentPack
-from bot.content.schema import CHANNEL_TEXTS, Plural, Sourced, is_drama_number, normalise_phone
+from bot.content.loader import DEFAULT_CONTENT_DIR, ContentPack
+from bot.content.schema import CHANNEL_TEXTS, Plural, Region, Sourced, is_drama_number, normalise_phone
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -318,6 +318,51 @@ def lint_answer_length(pack: ContentPack) -> list[Finding]:
     return findings
 
 
+def lint_reply_length(pack: ContentPack) -> list[Finding]:
+    """Pages and answers longer than one phone screen: over ~120 words (services included) or two services.
+
+    Errors for the pack shipped here, which must pass; warnings for an overlay or another
+    language, whose authors decide (a translation's words run longer or shorter).
+    """
+    from bot.content.screens import MAX_REPLY_SERVICES, MAX_REPLY_WORDS, page_words
+
+    shipped = pack.overlay is None and pack.root.resolve().parent == DEFAULT_CONTENT_DIR
+    severity = "error" if shipped else "warning"
+    findings: list[Finding] = []
+
+    def check(file: str, entry: str, fld: str, heading: str, text: str, helplines: list[str], key: str) -> None:
+        region = None if key == "all" else Region(key)
+        words = page_words(pack, heading, text, helplines, region)
+        if words > MAX_REPLY_WORDS or len(helplines) > MAX_REPLY_SERVICES:
+            findings.append(
+                Finding(
+                    severity,
+                    file,
+                    entry,
+                    fld,
+                    f"is {words} words with {len(helplines)} services, longer than one phone screen "
+                    f"(at most {MAX_REPLY_WORDS} words and {MAX_REPLY_SERVICES} services): split it into pages or trim it",
+                )
+            )
+
+    for topic in pack.topics.values():
+        file = pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml")
+        for key, variant in topic.variants.items():
+            earlier: set[str] = set()
+            for number, page in enumerate(variant.pages):
+                heading = topic.title if number == 0 else ""
+                # A service an earlier page showed is left out when the survivor reads on (render.topic_page).
+                new = [h for h in page.helplines if h not in earlier]
+                check(file, topic.id, f"variants.{key}.pages.{number}", heading, page.text, new, key)
+                earlier.update(page.helplines)
+        for question in topic.questions:
+            for key, answer in question.answers.items():
+                check(
+                    file, topic.id, f"questions.{question.id}.answers.{key}", question.title, answer.text, answer.helplines, key
+                )
+    return findings
+
+
 def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Finding]:
     """Every wording problem (errors) and stale fact (warnings) in the pack."""
     today = today or dt.date.today()
@@ -344,6 +389,7 @@ def lint_pack(pack: ContentPack, today: Optional[dt.date] = None) -> list[Findin
     findings.extend(lint_phones(pack))
     findings.extend(lint_sources(pack))
     findings.extend(lint_answer_length(pack))
+    findings.extend(lint_reply_length(pack))
     for file, entry, prefix, item in sourced_entries(pack):
         fld = f"{prefix}last_reviewed"
         if item.last_reviewed > today:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Optional
 
 from bot.content.hours import open_status
 from bot.content.loader import ContentPack
-from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, Helpline, Question, Region, Topic
+from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_ANSWER, MAX_RESOURCES_PER_MESSAGE, Helpline, Question, Region, Topic
 
 #: The value of the `region` slot when the survivor chose not to say.
 NOT_SAID = "not_said"
@@ -86,9 +86,18 @@ def serves(helpline: Helpline, region: Optional[Region], enabled: tuple[Region, 
     return region in helpline.regions
 
 
-def helplines_text(pack: ContentPack, ids: Iterable[str], region: Optional[Region], now: Optional[dt.datetime] = None) -> str:
-    """Up to three services for the region, open ones first, under a heading; empty when none apply."""
-    chosen = [pack.helplines[i] for i in ids if serves(pack.helplines[i], region, pack.enabled_regions)]
+def helplines_text(
+    pack: ContentPack,
+    ids: Iterable[str],
+    region: Optional[Region],
+    now: Optional[dt.datetime] = None,
+    shown: Collection[str] = (),
+) -> str:
+    """Up to three services for the region, open ones first, under a heading; empty when none apply.
+
+    Services in `shown` (already given in this conversation) are left out.
+    """
+    chosen = [pack.helplines[i] for i in ids if i not in shown and serves(pack.helplines[i], region, pack.enabled_regions)]
     chosen = chosen[:MAX_RESOURCES_PER_MESSAGE]
     if not chosen:
         return ""
@@ -97,16 +106,36 @@ def helplines_text(pack: ContentPack, ids: Iterable[str], region: Optional[Regio
     return pack.message("helplines_heading") + "\n\n" + "\n\n".join(format_helpline(pack, h, now) for h in chosen)
 
 
+def services_named(pack: ContentPack, texts: Iterable[str]) -> set[str]:
+    """The ids of the services whose entry (name in bold) the texts show."""
+    joined = "\n".join(texts)
+    return {i for i, h in pack.helplines.items() if f"**{h.name}**" in joined}
+
+
 def _join(*parts: str) -> str:
     return "\n\n".join(part.strip() for part in parts if part and part.strip())
 
 
-def menu_buttons(pack: ContentPack) -> tuple[Button, ...]:
-    return tuple(Button(pack.topics[t].button, intent_payload(pack.topics[t].intent)) for t in pack.menu.menu)
+#: The main menu shows this many topics (menu.yml's first), then "More topics" for the rest.
+MAIN_MENU_CHOICES = 6
+
+#: The `question` entity a "More topics" button sends with the menu intent.
+MORE_TOPICS = "more_topics"
 
 
-def menu_reply(pack: ContentPack, text: Optional[str] = None) -> Reply:
-    """The menu of topics as buttons, under `text` (or the usual prompt)."""
+def menu_buttons(pack: ContentPack, more: bool = False) -> tuple[Button, ...]:
+    """The main menu's topics and "More topics"; with `more`, the rest of the topics."""
+    ids = pack.menu.menu[MAIN_MENU_CHOICES:] if more else pack.menu.menu[:MAIN_MENU_CHOICES]
+    buttons = [Button(pack.topics[t].button, intent_payload(pack.topics[t].intent)) for t in ids]
+    if not more and len(pack.menu.menu) > MAIN_MENU_CHOICES:
+        buttons.append(Button(pack.message("button_more_topics"), intent_payload("menu", question=MORE_TOPICS)))
+    return tuple(buttons)
+
+
+def menu_reply(pack: ContentPack, text: Optional[str] = None, more: bool = False) -> Reply:
+    """The main menu of topics as buttons, under `text` (or the usual prompt); with `more`, the other topics."""
+    if more:
+        return Reply(text or pack.message("menu_more_prompt"), menu_buttons(pack, more=True))
     return Reply(text or pack.message("menu_prompt"), menu_buttons(pack))
 
 
@@ -125,7 +154,7 @@ def region_question(pack: ContentPack, safety_first: bool = False) -> Reply:
     With `safety_first` (a topic about harm that may be going on now), 999 and Samaritans come first:
     they are the same everywhere, so nobody waits on the region question for them.
     """
-    buttons = [Button(pack.region_name(r), intent_payload("inform_region", region=r.value)) for r in pack.enabled_regions]
+    buttons = region_buttons(pack)
     buttons.append(Button(pack.message("region_not_said_button"), intent_payload("inform_region", region=NOT_SAID)))
     text = pack.message("region_question")
     return Reply(pack.message("safety_line") + "\n\n" + text if safety_first else text, tuple(buttons))
@@ -140,75 +169,129 @@ def parse_region(value: object) -> Optional[Region]:
 
 
 def page_count(topic: Topic, region: Optional[Region], enabled: tuple[Region, ...] = ALL_REGIONS) -> int:
-    """How many pages the survivor can read in their region (the longest enabled region's, if not said)."""
-    regions = (region,) if region else enabled
-    return max(len(topic.variant_for(r).pages) for r in regions)
+    """How many pages the survivor can read in their region (one, what is the same everywhere, if not said)."""
+    if region is None and topic.region_specific:
+        return 1
+    return len(topic.variant_for(region or enabled[0]).pages)
 
 
-def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: int) -> list[Reply]:
-    """Page `page` of a topic: one message, or one per region when the region is not known.
+def _same_lines(texts: list[str]) -> str:
+    """The lines (sentences or paragraphs) every text has, in the first text's order."""
+    first, others = texts[0], [{line.strip() for line in t.splitlines()} for t in texts[1:]]
+    return "\n".join(line.strip() for line in first.splitlines() if line.strip() and all(line.strip() in o for o in others))
 
-    Returns an empty list when the topic has no such page. Not known means each enabled region,
-    labelled; a region the pack does not enable is never shown.
+
+def _same_services(pack: ContentPack, lists: list[list[str]]) -> list[str]:
+    """Services listed for some region that serve every enabled region, in order, each once."""
+    ids = dict.fromkeys(i for ids in lists for i in ids)
+    return [i for i in ids if all(r in pack.helplines[i].regions for r in pack.enabled_regions)][:MAX_RESOURCES_PER_ANSWER]
+
+
+def only_region_label(pack: ContentPack) -> str:
+    """With one region enabled (a regional service), its heading: its answer is shown, labelled as its own."""
+    return (
+        pack.message("region_heading", region=pack.region_name(pack.enabled_regions[0])) if len(pack.enabled_regions) == 1 else ""
+    )
+
+
+def region_buttons(pack: ContentPack) -> list[Button]:
+    return [Button(pack.region_name(r), intent_payload("inform_region", region=r.value)) for r in pack.enabled_regions]
+
+
+def everywhere_reply(
+    pack: ContentPack, title: str, texts: list[str], services: list[list[str]], shown: Collection[str] = ()
+) -> Reply:
+    """For a survivor who would rather not say where: what is the same in every region, then the regions to pick from.
+
+    Never every region's answer at once: that is several screens, most of it about somewhere else.
+    """
+    text = _join(
+        f"**{title}**",
+        _same_lines(texts),
+        helplines_text(pack, _same_services(pack, services), None, shown=shown),
+        pack.message("region_differs"),
+    )
+    return Reply(text, (*region_buttons(pack), Button(pack.message("button_menu"), intent_payload("menu"))))
+
+
+def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: int, shown: Collection[str] = ()) -> list[Reply]:
+    """Page `page` of a topic, as one message; services in `shown` are left out.
+
+    Returns an empty list when the topic has no such page. A topic that differs by region, with the
+    region not known, gives what is the same everywhere and the regions to pick from.
     """
     enabled = pack.enabled_regions
     if page >= page_count(topic, region, enabled):
         return []
-    regions: tuple[Optional[Region], ...]
-    if not topic.region_specific:
-        regions = (None,)
-    elif region is None:
-        regions = enabled
-    else:
-        regions = (region,)
+    label = only_region_label(pack) if region is None and topic.region_specific else ""
+    if region is None and topic.region_specific and not label:
+        variants = [topic.variant_for(r).pages[0] for r in enabled]
+        return [everywhere_reply(pack, topic.title, [v.text for v in variants], [v.helplines for v in variants], shown)]
+    content = topic.variant_for(region or enabled[0]).pages[page]
+    heading = f"**{topic.title}**" if page == 0 else ""
+    if page == 1 and topic.content_note:
+        heading = _join(heading, f"_{topic.content_note}_")
+    text = _join(heading, label, content.text, helplines_text(pack, content.helplines, region, shown=shown))
     more = page + 1 < page_count(topic, region, enabled)
-    replies: list[Reply] = []
-    for r in regions:
-        variant = topic.variant_for(r or enabled[0])
-        if page >= len(variant.pages):
-            continue
-        content = variant.pages[page]
-        heading = f"**{topic.title}**" if page == 0 else ""
-        if page == 1 and topic.content_note:
-            heading = _join(heading, f"_{topic.content_note}_")
-        region_heading = pack.message("region_heading", region=pack.region_name(r)) if (r and region is None) else ""
-        text = _join(
-            heading if r in (None, regions[0]) else "", region_heading, content.text, helplines_text(pack, content.helplines, r)
-        )
-        replies.append(Reply(text))
-    if replies:
-        last = replies[-1]
-        replies[-1] = Reply(last.text, navigation_buttons(pack, more))
-    return replies
+    return [Reply(text, navigation_buttons(pack, more))]
 
 
 def answer_replies(
-    pack: ContentPack, question: Question, topic: Topic, related: Iterable[Question], region: Optional[Region]
+    pack: ContentPack,
+    question: Question,
+    topic: Topic,
+    related: Iterable[Question],
+    region: Optional[Region],
+    shown: Collection[str] = (),
 ) -> list[Reply]:
-    """A question's answer for the region (each enabled region's, labelled, when not known).
+    """A question's answer for the region, as one message; services in `shown` are left out.
 
-    The last message carries "Tell me more" (the topic's overview), up to two related questions
-    and the menu button.
+    The message carries "Tell me more" (the topic's overview), up to two related questions and
+    the menu button. With the region not known, an answer that differs by region gives what is
+    the same everywhere and the regions to pick from.
     """
-    enabled = pack.enabled_regions
-    regions: tuple[Optional[Region], ...] = (None,) if not question.region_specific else ((region,) if region else enabled)
-    replies = []
-    for number, r in enumerate(regions):
-        answer = question.answer_for(r or enabled[0])
-        region_heading = pack.message("region_heading", region=pack.region_name(r)) if (r and region is None) else ""
-        heading = f"**{question.title}**" if number == 0 else ""
-        replies.append(Reply(_join(heading, region_heading, answer.text, helplines_text(pack, answer.helplines, r))))
+    label = only_region_label(pack) if region is None and question.region_specific else ""
+    if question.region_specific and region is None and not label:
+        answers = [question.answer_for(r) for r in pack.enabled_regions]
+        return [everywhere_reply(pack, question.title, [a.text for a in answers], [a.helplines for a in answers], shown)]
+    answer = question.answer_for(region or pack.enabled_regions[0])
+    text = _join(f"**{question.title}**", label, answer.text, helplines_text(pack, answer.helplines, region, shown=shown))
     buttons = [Button(pack.message("button_tell_me_more"), intent_payload(topic.intent))]
     buttons += [Button(q.title, intent_payload("ask_question", question=q.id)) for q in related]
     buttons.append(Button(pack.message("button_menu"), intent_payload("menu")))
-    replies[-1] = Reply(replies[-1].text, tuple(buttons))
-    return replies
+    return [Reply(text, tuple(buttons))]
+
+
+def crisis_helpline(pack: ContentPack, helpline: Helpline, region: Optional[Region]) -> str:
+    """One service in a crisis reply, on one line: name (and where, when the region is not known), contacts, hours.
+
+    Shorter than `format_helpline`, so that the numbers fit one phone screen even with one
+    service for each part of the UK.
+    """
+    where = ""
+    names = [pack.region_name(r) for r in pack.enabled_regions if r in helpline.regions]
+    if region is None and len(names) < len(pack.enabled_regions) and not any(n in helpline.name for n in names):
+        where = " (" + ", ".join(names) + ")"
+    contacts = [
+        pack.message("contact_call", contact=helpline.phone) if helpline.phone else "",
+        pack.message("contact_text", contact=helpline.text_number) if helpline.text_number else "",
+    ]
+    reach = ", ".join(c for c in contacts if c) or (helpline.chat or helpline.web or "")
+    hours = "" if helpline.open_24_7 else f". {helpline.hours or pack.message('hours_unknown')}"
+    return f"**{helpline.name}**{where}: {reach}{hours}"
 
 
 def crisis_reply(pack: ContentPack, kind: str, region: Optional[Region]) -> Reply:
-    """The first answer to danger now ("danger") or thoughts of suicide or self-harm ("suicide")."""
+    """The first answer to danger now ("danger") or thoughts of suicide or self-harm ("suicide").
+
+    Its services are always shown, even when shown before in the conversation, one line each.
+    """
     reply = getattr(pack.crisis, kind)
-    text = _join(reply.text, helplines_text(pack, reply.helplines, region), pack.message("crisis_leave"))
+    chosen = [pack.helplines[i] for i in reply.helplines if serves(pack.helplines[i], region, pack.enabled_regions)]
+    chosen = chosen[:MAX_RESOURCES_PER_MESSAGE]
+    heading = pack.message("crisis_helplines_heading" if all(h.open_24_7 for h in chosen) else "helplines_heading")
+    services = heading + "\n" + "\n".join(f"- {crisis_helpline(pack, h, region)}" for h in chosen) if chosen else ""
+    text = _join(reply.text, services, pack.message("crisis_leave"))
     buttons = (
         Button(pack.message("crisis_safe_button"), intent_payload("safe_now")),
         Button(pack.message("button_stop"), intent_payload("stop")),
