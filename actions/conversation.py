@@ -46,6 +46,9 @@ class ActionAcknowledgeDisclosure(SupportAction):
             return Response(answered.replies, [*answered.events, SlotSet("disclosed", True)], answered.counted_topic)
         if state.disclosed:
             text = pack.message("disclosure_again")
+        elif state.abuser_in_police:
+            # The routes outside the force name their own services: no general ones before them.
+            text = pack.message("disclosure")
         else:
             # The first time: someone to talk to as well (at most two services, for the region).
             key = state.region.value if state.region else NOT_SAID
