@@ -19,7 +19,7 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUttered,
 )
-from rasa.shared.core.slots import BooleanSlot, CategoricalSlot, FloatSlot, Slot
+from rasa.shared.core.slots import BooleanSlot, CategoricalSlot, FloatSlot, ListSlot, Slot
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from bot.rasa_plugins.tracker_store import (
@@ -51,6 +51,8 @@ def sample_value(slot: Slot) -> Any:
         return next(value for value in slot.values if value != slot.initial_value)
     if isinstance(slot, FloatSlot):
         return 7.0
+    if isinstance(slot, ListSlot):
+        return [f"value-of-{slot.name}"]
     return f"value-of-{slot.name}"
 
 
