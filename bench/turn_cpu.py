@@ -39,6 +39,7 @@ from bench import load
 from bench.conversations import sender_id
 from bench.procs import process_tree
 from bench.profile import summarize_raw
+from bench.run import wait_for_gateway
 from bench.stats import percentile
 from bench.variants import Stack, ensure_ours, gateway_available, ours_stack
 
@@ -139,23 +140,9 @@ async def warm(stack: Stack, sender: Sender) -> None:
     if cold.first_answer_s is None:
         raise RuntimeError(f"the stack did not start: {cold.error}")
     await load.warm_up(stack)
-    if sender.via == "gateway" and stack.gateway_url and not await wait_gateway(stack.gateway_url):
+    if sender.via == "gateway" and stack.gateway_url and not await wait_for_gateway(stack.gateway_url):
         raise RuntimeError("the gateway did not answer /healthz")
     await serial_round(stack, sender, 4 * len(SHORT_TURN))
-
-
-async def wait_gateway(base_url: str, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    async with load.client(1) as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(f"{base_url}/healthz") as response:
-                    if response.status == 200:
-                        return True
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                pass
-            await asyncio.sleep(0.2)
-    return False
 
 
 def profiled_round(stack: Stack, sender: Sender, messages: int, py_spy: str, work: Path) -> dict[str, Path]:
