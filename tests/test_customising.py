@@ -276,6 +276,15 @@ def test_mistake_hiding_a_crisis_service(tmp_path: Path) -> None:
     ]
 
 
+def test_mistake_changing_a_crisis_replys_services_but_not_the_heading_that_names_them(tmp_path: Path) -> None:
+    services = ["rape_crisis_ew", "rape_crisis_scotland", "ni_dsa_helpline"]
+    root = overlay(tmp_path, {"crisis.yml": {"danger": {"helplines": services}}})
+    assert only_problem(root) == (
+        f"{root / 'en'}/crisis.yml: danger > services_heading: describes the default pack's services, and your "
+        "crisis.yml changes them: say what yours are, or set it to null to name each service"
+    )
+
+
 def test_mistake_colours_too_close_to_read(tmp_path: Path) -> None:
     root = overlay(tmp_path, {"pack.yml": {"branding": {"colours": {"primary": "#f5a623"}}}})
     assert only_problem(root) == (
@@ -571,15 +580,6 @@ def test_hot_reload_never_logs_survivor_text(
     caplog.set_level(logging.DEBUG)
     run(ActionGreet(), make_tracker("greet", text="canary-7c1d my sergeant"))
     assert "canary-7c1d" not in caplog.text and "missing message(s): thank" in caplog.text
-
-
-def test_mistake_changing_a_crisis_replys_services_but_not_the_heading_that_names_them(tmp_path: Path) -> None:
-    services = ["rape_crisis_ew", "rape_crisis_scotland", "ni_dsa_helpline"]
-    root = overlay(tmp_path, {"crisis.yml": {"danger": {"helplines": services}}})
-    assert only_problem(root) == (
-        f"{root / 'en'}/crisis.yml: danger > services_heading: describes the default pack's services, and your "
-        "crisis.yml changes them: say what yours are, or set it to null to name each service"
-    )
 
 
 def test_a_crisis_replys_services_with_their_own_heading_are_listed_by_region(tmp_path: Path) -> None:

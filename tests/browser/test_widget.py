@@ -722,6 +722,30 @@ async def test_crisis_answers_start_with_large_call_buttons(page: Page, gateway:
     await expect(calls.first).to_be_in_viewport()
 
 
+async def test_a_danger_reply_with_the_region_not_known_shows_every_regions_number_on_the_first_phone_screen(
+    browser: Any, gateway: Gateway
+) -> None:
+    """999 and Samaritans as large buttons first, then a domestic abuse line for each part of the UK: none below the fold."""
+    pack = gateway.app[PACK]
+    message = "he's outside the door and I'm scared"
+    gateway.rasa.scripted[message] = rest([crisis_reply(pack, "danger", None)])
+    context, page = await new_page(browser, "phone")
+    try:
+        await page.goto(gateway.url + "/")
+        await page.get_by_role("button", name="Open chat").click()
+        await say(page, message)
+        turn = page.locator(".sg-turn--bot").last
+        await expect(turn.locator(".sg-calls").get_by_role("link")).to_have_text(["Call 999", "Call Samaritans on 116 123"])
+        assert await first_line_in_view(turn)
+        for helpline_id in pack.crisis.danger.helplines:
+            number = turn.get_by_role("link", name=pack.helplines[helpline_id].phone, exact=True)
+            await expect(number).to_be_in_viewport(ratio=1)
+        await expect(turn.get_by_role("button", name=pack.message("button_stop"))).to_be_in_viewport(ratio=1)
+        await shot(page, "crisis-danger-phone")
+    finally:
+        await context.close()
+
+
 # --- Comfort: text size, dark mode, forced colours --------------------------------------------------
 
 
