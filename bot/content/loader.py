@@ -342,6 +342,17 @@ def cross_check(models: _Models, merged: Merged) -> list[Problem]:
         for helpline_id in sorted(set(reply.helplines) & set(merged.hidden_helplines)):
             message = f"is in the {kind} crisis reply (crisis.yml), so it can't be hidden: crisis services always stay"
             problems.append(Problem(merged.hidden_helplines[helpline_id], helpline_id, "hidden", message))
+        # The heading stands in for the services' names, so it must describe the services shown.
+        default_file = merged.base_files["crisis.yml"]
+        services_from, heading_from = (
+            merged.origins.file_for(("crisis.yml", kind, f), default_file) for f in ("helplines", "services_heading")
+        )
+        if reply.services_heading and services_from != default_file and heading_from == default_file:
+            message = (
+                "describes the default pack's services, and your crisis.yml changes them: "
+                "say what yours are, or set it to null to name each service"
+            )
+            problems.append(Problem(merged.file("crisis.yml"), kind, "services_heading", message))
     topic_files = models.topic_files
     problems.extend(
         _cross_references(

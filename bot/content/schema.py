@@ -371,6 +371,11 @@ class CrisisReply(_Strict):
 
     text: Annotated[str, Field(min_length=1)]
     helplines: Annotated[list[str], Field(max_length=MAX_RESOURCES_PER_MESSAGE)] = []
+    #: What the services are ("Domestic abuse helplines, open day or night:"), for when the region
+    #: is not known and they are one for each part of the UK: then this heads one short line per
+    #: region (where, and how to reach it) instead of a line per service with its long name, so
+    #: the reply fits one phone screen. Without it, each service is named.
+    services_heading: Optional[Annotated[str, Field(min_length=3)]] = None
 
 
 #: The crisis replies a pack holds: one per crisis kind (bot/rasa_plugins/crisis_matcher.py), and
