@@ -161,9 +161,13 @@ class Source(_Strict):
     documentation can source; the path is relative to the project folder.
     """
 
-    url: Optional[str] = None
-    doc: Optional[str] = None
-    title: Annotated[str, Field(min_length=3)]
+    url: Annotated[Optional[str], Field(description="The web address of the page that supports the claim, starting https://")] = (
+        None
+    )
+    doc: Annotated[
+        Optional[str], Field(description="Or a file of this project, such as docs/privacy.md (for facts about the assistant)")
+    ] = None
+    title: Annotated[str, Field(min_length=3, description="What the page is, in a few words, for the person who checks it")]
 
     _url = field_validator("url")(_check_url)
 
@@ -179,8 +183,10 @@ class Source(_Strict):
 class Sourced(_Strict):
     """Anything that states facts carries its sources and the date someone last checked them."""
 
-    sources: Annotated[list[Source], Field(min_length=1)]
-    last_reviewed: dt.date
+    sources: Annotated[list[Source], Field(min_length=1, description="The pages that support what this entry says")]
+    last_reviewed: Annotated[
+        dt.date, Field(description="The day someone last checked this entry against its sources; change it only after checking")
+    ]
 
 
 class Day(str, Enum):
@@ -206,9 +212,9 @@ class OpeningPeriod(_Strict):
     A `close` at or before `open` means the next morning: 20:00 to 02:00 is open past midnight.
     """
 
-    days: Annotated[list[Day], Field(min_length=1)]
-    open: dt.time
-    close: dt.time
+    days: Annotated[list[Day], Field(min_length=1, description="The days these hours apply to")]
+    open: Annotated[dt.time, Field(description="Opening time, UK time, 24-hour clock (like 09:30)")]
+    close: Annotated[dt.time, Field(description="Closing time; a time before opening means the next morning (20:00 to 02:00)")]
 
     @field_validator("open", "close", mode="before")
     @classmethod
@@ -232,20 +238,36 @@ class OpeningPeriod(_Strict):
 class Helpline(Sourced):
     """A service a survivor can contact."""
 
-    id: Annotated[str, Field(pattern=_ID)]
-    name: Annotated[str, Field(min_length=2)]
-    phone: Optional[str] = None
-    text_number: Optional[str] = None
-    email: Optional[str] = None
-    web: Optional[str] = None
-    chat: Optional[str] = None
+    id: Annotated[
+        str, Field(pattern=_ID, description="A short name for the service in lower case, like local_helpline; never shown")
+    ]
+    name: Annotated[str, Field(min_length=2, description="The service's name as survivors see it")]
+    phone: Annotated[Optional[str], Field(description="The number to call, as people dial it in the UK (like 0808 802 9999)")] = (
+        None
+    )
+    text_number: Annotated[
+        Optional[str], Field(description="The number to send a text message to, if the service takes texts")
+    ] = None
+    email: Annotated[Optional[str], Field(description="The service's e-mail address, if survivors can write to it")] = None
+    web: Annotated[Optional[str], Field(description="The service's web page, starting https://")] = None
+    chat: Annotated[Optional[str], Field(description="The page of its online chat, starting https://, if it has one")] = None
     #: Opening hours in words; None when not confirmed (the survivor is told to check the website).
-    hours: Optional[str] = None
-    open_24_7: bool = False
+    hours: Annotated[
+        Optional[str],
+        Field(
+            description="Opening hours in words, as survivors read them; leave empty if not confirmed (they are told to check the website)"
+        ),
+    ] = None
+    open_24_7: Annotated[bool, Field(description="Open all day and night, every day (then leave the opening times empty)")] = (
+        False
+    )
     #: Confirmed opening times, UK time; shown as "Open now" or "Opens at ...". Leave out when unsure.
-    opening_hours: Optional[Annotated[list[OpeningPeriod], Field(min_length=1)]] = None
-    for_whom: Annotated[str, Field(min_length=3)]
-    regions: Annotated[list[Region], Field(min_length=1)]
+    opening_hours: Annotated[
+        Optional[Annotated[list[OpeningPeriod], Field(min_length=1)]],
+        Field(description='Confirmed opening times, so the assistant can say "Open now"; leave empty when unsure'),
+    ] = None
+    for_whom: Annotated[str, Field(min_length=3, description="Who the service is for, in one plain sentence")]
+    regions: Annotated[list[Region], Field(min_length=1, description="The parts of the UK the service serves")]
 
     _web = field_validator("web", "chat")(_check_url)
     _phones = field_validator("phone", "text_number")(_check_phone)
