@@ -193,7 +193,8 @@ def read_form(model: type[BaseModel], form: FormData, prefix: str = "") -> dict[
                 for index in range(count)
                 if form.get(f"{key}.{index}.remove") is None
             ]
-            value = [item for item in items if not _is_blank(item)] or None
+            # A sub-entry leaves out its empty fields: `{url: ..., title: ...}`, not `doc: null` as well.
+            value = [{k: v for k, v in item.items() if v is not None} for item in items if not _is_blank(item)] or None
         elif kind == "object":
             value = read_form(inner, form, f"{key}.")
             value = None if _is_blank(value) else value
