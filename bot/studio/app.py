@@ -342,10 +342,12 @@ async def history(request: web.Request) -> web.Response:
             if may_restore
             else ""
         )
-        approved = f", approved by {esc(version.approved_by)}" if version.approved_by else ""
+        who = [f"changed by {', '.join(version.changed_by)}"] if version.changed_by else []
+        who += [f"approved by {version.approved_by}"] if version.approved_by else []
+        who.append(f"published by {version.published_by}")
         rows.append(
-            f"<li><h2>Version {version.number}</h2><p>{esc(version.note)}: {esc(version.published_by)}{approved}, "
-            f"{esc(version.when)}</p>"
+            f"<li><h2>Version {version.number}</h2><p>{esc(version.note.capitalize())} on {esc(version.when)}: "
+            f"{esc('; '.join(who))}.</p>"
             + (
                 f'<details><summary>Changes</summary><pre class="diff">{esc(version.diff)}</pre></details>'
                 if version.diff

@@ -48,6 +48,8 @@ class Version:
     when: str
     note: str
     diff: str
+    #: Who edited the draft that became this version.
+    changed_by: tuple[str, ...] = ()
 
 
 def _now() -> str:
@@ -154,9 +156,14 @@ class Store:
         reason = self.may_publish()
         if reason:
             raise WorkflowError(reason)
-        return self._publish_files(user, self.draft_files(), self.state().approved_by, note or "published the draft")
+        state = self.state()
+        return self._publish_files(
+            user, self.draft_files(), state.approved_by, note or "published the draft", tuple(state.editors)
+        )
 
-    def _publish_files(self, user: str, files: dict[str, str], approved_by: Optional[str], note: str) -> Version:
+    def _publish_files(
+        self, user: str, files: dict[str, str], approved_by: Optional[str], note: str, changed_by: tuple[str, ...] = ()
+    ) -> Version:
         before = self.published_files()
         if not self.versions():
             # The overlay as found (hand-written, or empty): kept, so the first change can be undone too.
@@ -170,7 +177,7 @@ class Store:
         for name in set(before) - set(files):
             (target / name).unlink(missing_ok=True)
         number = len(self.versions()) + 1
-        version = Version(number, user, approved_by, _now(), note, diff_files(before, files))
+        version = Version(number, user, approved_by, _now(), note, diff_files(before, files), changed_by)
         self._keep(version, files)
         self._reset_draft(files)
         self.audit(user, "publish", f"version {number}")
@@ -195,7 +202,8 @@ class Store:
         found = []
         for meta in (self.data / "versions").glob("*/meta.json"):
             try:
-                found.append(Version(**json.loads(meta.read_text(encoding="utf-8"))))
+                record = json.loads(meta.read_text(encoding="utf-8"))
+                found.append(Version(**{**record, "changed_by": tuple(record.get("changed_by", ()))}))
             except (ValueError, TypeError):
                 continue
         return sorted(found, key=lambda v: v.number, reverse=True)

@@ -58,7 +58,8 @@ def token_in(html: str) -> str:
 async def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     """Sign in as `name`; returns the session's CSRF token."""
     login = await client.get("/login")
-    response = await client.post("/login", data={"name": name, "password": password, "csrf": token_in(await login.text())})
+    form = (await login.text()).split('class="login"')[1]
+    response = await client.post("/login", data={"name": name, "password": password, "csrf": token_in(form)})
     assert response.status == 200, await response.text()
     overview = await client.get("/")
     return token_in(await overview.text())
