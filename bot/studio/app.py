@@ -57,6 +57,10 @@ class Studio:
         }
         self.default_messages: dict[str, str] = yaml.safe_load((base / "messages.yml").read_text(encoding="utf-8"))["messages"]
         self.message_help = _comments_above(base / "messages.yml")
+        #: Regions by name in the forms ("Scotland", not "scotland").
+        self.region_names: dict[str, str] = {
+            str(k): str(v) for k, v in yaml.safe_load((base / "pack.yml").read_text(encoding="utf-8"))["regions"].items()
+        }
 
     async def draft_check(self) -> tuple[Optional[ContentPack], list[checks.Check]]:
         """`content check` of the draft, remembered until the draft changes."""
@@ -140,8 +144,6 @@ def check_list(lines: Iterable[str]) -> str:
 
 # --- middleware --------------------------------------------------------------------------------
 
-_OPEN_PATHS = ("/login", "/static/")
-
 
 @web.middleware
 async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -150,7 +152,7 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
     session = studio.sessions.get(request.cookies.get(SESSION_COOKIE))
     if session is not None:
         request[SESSION] = session
-    is_open = request.path == "/login" or request.path.startswith("/static/")
+    is_open = request.path in ("/login", "/favicon.ico") or request.path.startswith("/static/")
     if not is_open and session is None:
         if request.method == "GET":
             raise web.HTTPSeeOther("/login")
@@ -169,7 +171,8 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
     response = await handler(request)
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the studio's own forms.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     return response
@@ -186,7 +189,10 @@ def _role(request: web.Request, role: str) -> Session:
 
 
 async def login_page(request: web.Request, message: str = "", status: int = 200) -> web.Response:
-    token = secrets.token_urlsafe(24)
+    # One token per browser while its cookie lasts: a second tab (or the browser's own favicon
+    # request landing here) must not make the first tab's form stale.
+    given = request.cookies.get(LOGIN_COOKIE, "")
+    token = given if re.fullmatch(r"[A-Za-z0-9_-]{32}", given) else secrets.token_urlsafe(24)
     body = (
         (notice(message, "error") if message else "")
         + '<form method="post" action="/login" class="login">'
@@ -200,6 +206,11 @@ async def login_page(request: web.Request, message: str = "", status: int = 200)
     secure = request.app[STUDIO].settings.secure_cookies
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=secure, max_age=1800, path="/login")
     return response
+
+
+async def no_icon(request: web.Request) -> web.Response:
+    """Browsers ask for an icon; there is none (and the question must not land on the sign-in page)."""
+    return web.Response(status=204)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
@@ -420,12 +431,14 @@ def _helpline_form(
     request: web.Request, helpline_id: str, data: Optional[Mapping[str, Any]], placed: dict[str, list[str]]
 ) -> str:
     fields = forms.form_fields(Helpline, data)
+    for found in fields:
+        found.readonly = found.name == "id" and helpline_id != "new"  # the id names the entry: it can't move
     action = f"/helplines/{helpline_id}"
     return (
         f'<form method="post" action="{html.escape(action)}" class="entry" data-check="/check{html.escape(action)}" novalidate>'
         f"{csrf_field(request)}"
         f'<div class="form-problems"><ul class="problems" data-field="">{"".join(f"<li>{html.escape(p)}</li>" for p in placed.get("", []))}</ul></div>'
-        f'{forms.render_fields(fields, placed)}<p class="checking" role="status" aria-live="polite"></p>'
+        f'{forms.render_fields(fields, placed, request.app[STUDIO].region_names)}<p class="checking" role="status" aria-live="polite"></p>'
         '<button type="submit">Save to the draft</button></form>'
     )
 
@@ -583,6 +596,7 @@ def make_app(settings: StudioSettings) -> web.Application:
     app = web.Application(middlewares=[security], client_max_size=256 * 1024)
     app[STUDIO] = Studio(settings)
     app.router.add_get("/login", login_page)
+    app.router.add_get("/favicon.ico", no_icon)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/", overview)

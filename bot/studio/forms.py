@@ -40,6 +40,8 @@ class FormField:
     items: list[list[FormField]] = field(default_factory=list)
     #: For a group: the model of each item (a blank one is offered for adding).
     item_model: Optional[type[BaseModel]] = None
+    #: Shown but not changed here (an existing entry's id).
+    readonly: bool = False
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -248,12 +250,15 @@ def _help_and_problems(field_: FormField, problems: Mapping[str, list[str]]) -> 
     return "".join(parts)
 
 
-def render_fields(fields: list[FormField], problems: Mapping[str, list[str]]) -> str:
-    """The fields as accessible HTML: a label, the help text and the field's problems for each."""
-    return "".join(_render(f, problems) for f in fields)
+def render_fields(fields: list[FormField], problems: Mapping[str, list[str]], labels: Optional[Mapping[str, str]] = None) -> str:
+    """The fields as accessible HTML: a label, the help text and the field's problems for each.
+
+    `labels` names choices in words (a region's name for `england_wales`, say).
+    """
+    return "".join(_render(f, problems, labels or {}) for f in fields)
 
 
-def _render(f: FormField, problems: Mapping[str, list[str]]) -> str:
+def _render(f: FormField, problems: Mapping[str, list[str]], labels: Mapping[str, str]) -> str:
     esc = html.escape
     label = esc(f.label) + ("" if f.required else ' <span class="optional">(optional)</span>')
     below = _help_and_problems(f, problems)
@@ -264,30 +269,30 @@ def _render(f: FormField, problems: Mapping[str, list[str]]) -> str:
             f'<label for="{_id(f.name)}">{label}</label>{below}</div>'
         )
     if f.kind in ("choices", "group", "object"):
-        return f'<fieldset class="field {f.kind}"><legend>{label}</legend>{below}{_inner(f, problems)}</fieldset>'
+        return f'<fieldset class="field {f.kind}"><legend>{label}</legend>{below}{_inner(f, problems, labels)}</fieldset>'
     if f.kind == "select":
         options = '<option value="">(none)</option>' + "".join(
-            f'<option value="{esc(c)}"{" selected" if c == f.value else ""}>{esc(c)}</option>' for c in f.choices
+            f'<option value="{esc(c)}"{" selected" if c == f.value else ""}>{esc(labels.get(c, c))}</option>' for c in f.choices
         )
         control = f"<select {_attrs(f)}>{options}</select>"
     elif f.kind in ("textarea", "lines"):
         control = f'<textarea rows="4" {_attrs(f)}>{esc(str(f.value or ""))}</textarea>'
     else:
         value = "" if f.value is None else str(f.value)
-        control = f'<input type="{f.kind}" value="{esc(value)}" {_attrs(f)}>'
+        control = f'<input type="{f.kind}" value="{esc(value)}" {_attrs(f)}{" readonly" if f.readonly else ""}>'
     return f'<div class="field"><label for="{_id(f.name)}">{label}</label>{control}{below}</div>'
 
 
-def _inner(f: FormField, problems: Mapping[str, list[str]]) -> str:
+def _inner(f: FormField, problems: Mapping[str, list[str]], labels: Mapping[str, str]) -> str:
     esc = html.escape
     if f.kind == "choices":
         return "".join(
             f'<div class="check"><input type="checkbox" id="{_id(f.name)}-{esc(c)}" name="{esc(f.name)}" value="{esc(c)}"'
-            f'{" checked" if c in (f.value or []) else ""}><label for="{_id(f.name)}-{esc(c)}">{esc(c)}</label></div>'
+            f'{" checked" if c in (f.value or []) else ""}><label for="{_id(f.name)}-{esc(c)}">{esc(labels.get(c, c))}</label></div>'
             for c in f.choices
         )
     if f.kind == "object":
-        return render_fields(f.items[0], problems)
+        return render_fields(f.items[0], problems, labels)
     assert f.item_model is not None
     spare = form_fields(f.item_model, {}, f"{f.name}.{len(f.items)}.")
     rows = []
@@ -301,7 +306,7 @@ def _inner(f: FormField, problems: Mapping[str, list[str]]) -> str:
             f'name="{esc(f.name)}.{index}.remove" value="on"><label for="{_id(f.name)}-{index}-remove">Remove this one</label></div>'
         )
         rows.append(
-            f'<fieldset class="item"><legend>{esc(title)}</legend>{render_fields(item, problems)}{remove}'
+            f'<fieldset class="item"><legend>{esc(title)}</legend>{render_fields(item, problems, labels)}{remove}'
             f'<ul class="problems" data-field="{esc(f.name)}.{index}"></ul></fieldset>'
         )
     count = f'<input type="hidden" name="{esc(f.name)}.count" value="{len(f.items) + 1}">'

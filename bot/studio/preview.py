@@ -81,7 +81,7 @@ def preview_html(pack: ContentPack) -> str:
             f'<div class="window"><p class="window-title">{title}</p>{chats}'
             f"<h3>Helplines and support</h3>{pages}</div></section>"
         )
-    return "".join(parts)
+    return f'<div class="regions">{"".join(parts)}</div>'
 
 
 def colours_css(pack: ContentPack) -> str:
