@@ -69,13 +69,21 @@ class Studio:
         if self._checked[0] != key:
             s = self.settings
             pack, found = await asyncio.to_thread(checks.check_pack, s.base, s.locale, self.store.draft_root)
-            self._checked = (key, pack, found)
+            self._checked = (key, pack, self._as_published(found))
         return self._checked[1], self._checked[2]
 
     async def change_check(self, files: Mapping[str, str]) -> list[checks.Check]:
         s = self.settings
         _, found = await asyncio.to_thread(checks.check_change, s.base, s.locale, self.store.draft_root, files)
-        return found
+        return self._as_published(found)
+
+    def _as_published(self, found: list[checks.Check]) -> list[checks.Check]:
+        """Lines naming the overlay's files, not the draft's: what `content check` will say once this is published."""
+        draft, published = str(self.store.draft_root), str(self.settings.overlay)
+        return [
+            checks.Check(c.severity, c.file.replace(draft, published), c.entry, c.field, c.line.replace(draft, published))
+            for c in found
+        ]
 
 
 def _comments_above(path: Path) -> dict[str, str]:
