@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
+from actions.base import PackHolder
 from bot.content.loader import load_pack
 from bot.content.render import crisis_reply, topic_page
 from bot.studio.app import make_app
 from bot.studio.settings import StudioSettings
 from tests.studio.conftest import ROOT, make_settings, sign_in
+from tests.test_customising import FakeClock
 
 GALOP = yaml.safe_load((ROOT / "data/content/en/helplines.yml").read_text())["helplines"]
 GALOP = next(h for h in GALOP if h["id"] == "galop")
@@ -130,3 +133,22 @@ async def test_the_audit_log_names_staff_and_actions_only(client: TestClient, se
         ("edna", "sign in", ""),
         ("edna", "edit", "helpline galop"),
     ]
+
+
+async def test_a_published_change_reaches_the_action_servers_hot_reload_without_a_restart(
+    client: TestClient, settings: StudioSettings
+) -> None:
+    clock = FakeClock()
+    holder = PackHolder(loader=lambda: load_pack(settings.base, "en", settings.overlay), clock=clock)
+    assert holder.get().helplines["galop"].hours == GALOP["hours"]  # the action server, started on the empty overlay
+    editor = await sign_in(client, "ada")
+    await post_form(client, "/helplines/galop", galop_form(editor, hours="Weekdays, 9am to 5pm"), GALOP["regions"])
+    assert (await client.post("/submit", data={"csrf": editor})).status == 200
+    reviewer = await sign_in(client, "rita")
+    assert (await client.post("/approve", data={"csrf": reviewer})).status == 200
+    assert (await client.post("/publish", data={"csrf": reviewer})).status == 200
+    # A file's time can stay within one tick of the first load on a fast machine: move it on, as time would.
+    folder = settings.overlay / "en"
+    os.utime(folder, ns=(folder.stat().st_atime_ns, folder.stat().st_mtime_ns + 5_000_000_000))
+    clock.now += 5  # past the two seconds between looks at the files
+    assert holder.get().helplines["galop"].hours == "Weekdays, 9am to 5pm"
