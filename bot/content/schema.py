@@ -444,9 +444,23 @@ def contrast_ratio(first: str, second: str) -> float:
 class BrandColours(_Strict):
     """The web widget's colours: `primary` behind the header, launcher and the survivor's own messages."""
 
-    primary: Annotated[str, Field(pattern=_HEX_COLOUR)] = "#24496b"
+    primary: Annotated[
+        str,
+        Field(
+            pattern=_HEX_COLOUR,
+            title="Main colour",
+            description="Behind the header, the chat button and the survivor's own messages, like #24496b",
+        ),
+    ] = "#24496b"
     #: Text on `primary`; the pair must reach 4.5:1 contrast.
-    on_primary: Annotated[str, Field(pattern=_HEX_COLOUR)] = "#ffffff"
+    on_primary: Annotated[
+        str,
+        Field(
+            pattern=_HEX_COLOUR,
+            title="Text colour on the main colour",
+            description="Like #ffffff; the two colours must contrast enough to read (4.5:1)",
+        ),
+    ] = "#ffffff"
 
     @model_validator(mode="after")
     def _readable(self) -> BrandColours:
@@ -460,14 +474,24 @@ class Branding(_Strict):
     """How the web widget looks. Every field is optional; the defaults are calm and accessible."""
 
     #: Shown at the top of the widget; the pack's bot_name when unset.
-    title: Annotated[Optional[str], Field(min_length=1, max_length=60)] = None
-    colours: BrandColours = BrandColours()
+    title: Annotated[
+        Optional[str],
+        Field(min_length=1, max_length=60, description="Shown at the top of the chat window; the bot's name if empty"),
+    ] = None
+    colours: Annotated[BrandColours, Field(description="The chat window's colours")] = BrandColours()
     #: A small picture beside the title (https only); none by default.
-    avatar_url: Optional[str] = None
+    avatar_url: Annotated[
+        Optional[str], Field(title="Picture", description="A small picture beside the title: its https:// address")
+    ] = None
     #: A short line shown when the widget opens, before the first message.
-    intro: Annotated[Optional[str], Field(min_length=1, max_length=500)] = None
+    intro: Annotated[
+        Optional[str], Field(min_length=1, max_length=500, description="A short line shown when the chat window opens")
+    ] = None
     #: Where quick exit goes (https only); overrides WEB_EXIT_URL when set.
-    exit_url: Optional[str] = None
+    exit_url: Annotated[
+        Optional[str],
+        Field(title="Quick exit page", description="Where Quick exit takes someone at once: an everyday site, starting https://"),
+    ] = None
 
     _urls = field_validator("avatar_url", "exit_url")(_check_url)
 
@@ -475,15 +499,28 @@ class Branding(_Strict):
 class PackInfo(_Strict):
     """Name and region labels of the pack, and the web widget's branding."""
 
-    locale: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
-    bot_name: Annotated[str, Field(min_length=1, max_length=60)]
+    locale: Annotated[
+        str,
+        Field(
+            pattern=r"^[a-z]{2}(-[A-Z]{2})?$", title="Language", description="The pack's language code, the same as its folder"
+        ),
+    ]
+    bot_name: Annotated[
+        str, Field(min_length=1, max_length=60, title="Bot name", description="The assistant's name on every channel")
+    ]
     regions: dict[Region, Annotated[str, Field(min_length=1)]]
     #: The region used until the survivor says otherwise (a regional service sets its own); None asks.
-    default_region: Optional[Region] = None
+    default_region: Annotated[
+        Optional[Region],
+        Field(description="The region answered for until the survivor says otherwise; none to ask them"),
+    ] = None
     #: The regions this pack answers for; all of them unless a regional service names only its own.
     #: With one region enabled the assistant never asks where the survivor is.
-    enabled_regions: Annotated[list[Region], Field(min_length=1)] = list(ALL_REGIONS)
-    branding: Branding = Branding()
+    enabled_regions: Annotated[
+        list[Region],
+        Field(min_length=1, title="Regions you cover", description="With one region the assistant never asks where someone is"),
+    ] = list(ALL_REGIONS)
+    branding: Annotated[Branding, Field(description="How the web chat window looks")] = Branding()
 
     @field_validator("regions")
     @classmethod

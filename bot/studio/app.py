@@ -20,7 +20,7 @@ import yaml
 from aiohttp import web
 
 from bot.content.loader import ContentPack
-from bot.content.schema import Helpline
+from bot.content.schema import Helpline, PackInfo
 from bot.studio import checks, forms, overlay
 from bot.studio.auth import LOGIN_COOKIE, SESSION_COOKIE, LoginLimiter, Session, Sessions, same_token
 from bot.studio.preview import colours_css, preview_html
@@ -57,6 +57,10 @@ class Studio:
         }
         self.default_messages: dict[str, str] = yaml.safe_load((base / "messages.yml").read_text(encoding="utf-8"))["messages"]
         self.message_help = _comments_above(base / "messages.yml")
+        default_pack = yaml.safe_load((base / "pack.yml").read_text(encoding="utf-8"))
+        #: pack.yml as the assistant reads it when the overlay leaves a field out (model defaults included).
+        self.default_pack_info: dict[str, Any] = PackInfo.model_validate(default_pack).model_dump(mode="json")
+        self.default_pack_raw: dict[str, Any] = default_pack
         #: Regions by name in the forms ("Scotland", not "scotland").
         self.region_names: dict[str, str] = {
             str(k): str(v) for k, v in yaml.safe_load((base / "pack.yml").read_text(encoding="utf-8"))["regions"].items()
@@ -113,7 +117,8 @@ def page(request: web.Request, title: str, body: str, status: int = 200) -> web.
     esc = html.escape
     nav = ""
     if session is not None:
-        links = [("/", "Overview"), ("/helplines", "Helplines"), ("/messages", "Messages"), ("/preview", "Preview")]
+        links = [("/", "Overview"), ("/pack", "Name and look"), ("/helplines", "Helplines"), ("/messages", "Messages")]
+        links += [("/preview", "Preview")]
         links += [("/problems", "Problems"), ("/history", "History")]
         items = "".join(f'<li><a href="{href}">{esc(text)}</a></li>' for href, text in links)
         nav = (
@@ -522,6 +527,69 @@ async def check_helpline(request: web.Request) -> web.Response:
     return web.json_response({"fields": _helpline_placed(found, helpline_id, names)})
 
 
+# --- name, regions and branding (pack.yml) ---------------------------------------------------------
+
+
+def _merged(base: Any, over: Any) -> Any:
+    """The overlay's pack.yml on top of the default's, key by key, for filling in the form."""
+    if isinstance(base, Mapping) and isinstance(over, Mapping):
+        return {**base, **{k: _merged(base.get(k), v) for k, v in over.items()}}
+    return over
+
+
+def _pack_data(studio: Studio) -> dict[str, Any]:
+    drafted = overlay.plain(overlay.read(studio.store.draft_folder / "pack.yml"))
+    return dict(_merged(studio.default_pack_raw, drafted if isinstance(drafted, Mapping) else {}))
+
+
+def _pack_form(request: web.Request, data: Mapping[str, Any], placed: dict[str, list[str]]) -> str:
+    fields = forms.form_fields(PackInfo, data)
+    for found in fields:
+        found.readonly = found.name == "locale"  # the language is the folder's: changed by making another folder
+    top = "".join(f"<li>{html.escape(p)}</li>" for p in placed.get("", []))
+    return (
+        f'<form method="post" action="/pack" class="entry" data-check="/check/pack" novalidate>{csrf_field(request)}'
+        f'<div class="form-problems"><ul class="problems" data-field="">{top}</ul></div>'
+        f"{forms.render_fields(fields, placed, request.app[STUDIO].region_names)}"
+        '<p class="checking" role="status" aria-live="polite"></p><button type="submit">Save to the draft</button></form>'
+    )
+
+
+def _pack_placed(found: Iterable[checks.Check], data: Mapping[str, Any]) -> dict[str, list[str]]:
+    about = [(c.field, c) for c in found if (c.file == "pack.yml" or c.file.endswith("/pack.yml")) and not c.entry]
+    return checks.place(about, _all_names(forms.form_fields(PackInfo, data)))
+
+
+def _pack_text(studio: Studio, form: forms.FormData) -> str:
+    entry = forms.read_form(PackInfo, form)
+    entry.pop("locale", None)  # read-only: never written from the form
+    return overlay.set_mapping(studio.store.draft_folder / "pack.yml", entry, studio.default_pack_info)
+
+
+async def pack_page(request: web.Request) -> web.Response:
+    studio = request.app[STUDIO]
+    data = _pack_data(studio)
+    _, found = await studio.draft_check()
+    saved = notice("Saved to the draft.") if request.query.get("saved") else ""
+    intro = "<p>The assistant's name, the regions you cover and how the web chat window looks.</p>"
+    return page(request, "Name, regions and look", saved + intro + _pack_form(request, data, _pack_placed(found, data)))
+
+
+async def save_pack(request: web.Request) -> web.StreamResponse:
+    studio = request.app[STUDIO]
+    _role(request, "editor")
+    text = _pack_text(studio, await request.post())
+    studio.store.write_draft(request[SESSION].user.name, "pack.yml", text, "name, regions and look")
+    raise web.HTTPSeeOther("/pack?saved=1")
+
+
+async def check_pack_form(request: web.Request) -> web.Response:
+    studio = request.app[STUDIO]
+    form = await request.post()
+    found = await studio.change_check({"pack.yml": _pack_text(studio, form)})
+    return web.json_response({"fields": _pack_placed(found, forms.read_form(PackInfo, form))})
+
+
 # --- messages -------------------------------------------------------------------------------------
 
 
@@ -618,6 +686,9 @@ def make_app(settings: StudioSettings) -> web.Application:
     app.router.add_get(r"/helplines/{id:[a-z][a-z0-9_]*}", helpline_page)
     app.router.add_post(r"/helplines/{id:[a-z][a-z0-9_]*}", save_helpline)
     app.router.add_post(r"/check/helplines/{id:[a-z][a-z0-9_]*}", check_helpline)
+    app.router.add_get("/pack", pack_page)
+    app.router.add_post("/pack", save_pack)
+    app.router.add_post("/check/pack", check_pack_form)
     app.router.add_get("/messages", messages_page)
     app.router.add_post("/messages", save_messages)
     app.router.add_post("/check/messages", check_messages)

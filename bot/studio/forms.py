@@ -117,6 +117,18 @@ def _display(value: Any, kind: str) -> Any:
     return value
 
 
+def default_value(info: FieldInfo) -> Any:
+    """What a field is when the pack leaves it out, as plain data (None for a required field)."""
+    if info.is_required():
+        return None
+    value = info.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [v.value if isinstance(v, Enum) else v for v in value]
+    return value.value if isinstance(value, Enum) else value
+
+
 def form_fields(model: type[BaseModel], data: Optional[Mapping[str, Any]], prefix: str = "") -> list[FormField]:
     """The form of `model`, filled in from `data` (raw pack data: the overlay's, else the default's)."""
     data = data or {}
@@ -126,7 +138,7 @@ def form_fields(model: type[BaseModel], data: Optional[Mapping[str, Any]], prefi
         if kind is None:
             continue
         inner, _ = _unwrap(info.annotation)
-        value = data.get(name)
+        value = data[name] if name in data else default_value(info)
         entry = FormField(f"{prefix}{name}", label_for(name, info), info.description or "", kind, info.is_required())
         if kind in ("select", "choices"):
             enum = inner if kind == "select" else _unwrap(typing.get_args(inner)[0])[0]

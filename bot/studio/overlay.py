@@ -225,3 +225,49 @@ def message_texts(path: Path) -> dict[str, str]:
     document = read(path)
     messages = document.get("messages") if isinstance(document, Mapping) else None
     return {str(k): str(v) for k, v in messages.items()} if isinstance(messages, Mapping) else {}
+
+
+def differences(new: Mapping[str, Any], default: Mapping[str, Any]) -> dict[str, Any]:
+    """What `new` says that `default` does not, key by key (mappings compared inside)."""
+    found: dict[str, Any] = {}
+    for key, value in new.items():
+        base = default.get(key)
+        if isinstance(value, Mapping) and isinstance(base, Mapping):
+            inside = differences(value, base)
+            if inside:
+                found[key] = inside
+        elif not same_entry({"v": value}, {"v": base}):
+            found[key] = value
+    return found
+
+
+def _set_keys(target: CommentedMap, new: Mapping[str, Any], changed: Mapping[str, Any]) -> None:
+    """In `target`, set what `changed` has and remove what `new` covers but `changed` lacks (the default applies)."""
+    for key, value in new.items():
+        if key in changed:
+            wanted = changed[key]
+            if isinstance(value, Mapping) and isinstance(target.get(key), CommentedMap):
+                _set_keys(target[key], value, wanted)
+            elif key in target:
+                _update(target, key, wanted)
+            else:
+                target[key] = styled(wanted)
+        elif key in target:
+            if isinstance(value, Mapping) and isinstance(target[key], CommentedMap):
+                _set_keys(target[key], value, {})
+                if len(target[key]):
+                    continue
+            del target[key]
+
+
+def set_mapping(path: Path, new: Mapping[str, Any], default: Mapping[str, Any]) -> str:
+    """A mapping file's text (pack.yml) holding, of the keys `new` covers, only those that differ from `default`.
+
+    Keys the form does not cover (pack.yml's region names, say) are left as they are.
+    """
+    document = read(path)
+    if not isinstance(document, CommentedMap):
+        document = CommentedMap()
+        document.yaml_set_start_comment(NEW_FILE_HEADER)
+    _set_keys(document, new, differences(new, default))
+    return dumps(document)

@@ -15,6 +15,7 @@ from aiohttp import web
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import expect
 
+from bot.content.schema import contrast_ratio
 from bot.studio.app import make_app
 from tests.browser.conftest import RESULTS
 from tests.servers import free_port
@@ -22,6 +23,8 @@ from tests.studio.conftest import PASSWORD, make_settings
 
 Page = Any
 SHOTS = RESULTS / "studio"
+#: A check loads the whole pack (seconds on a busy machine): how long to wait for its answer.
+CHECK_SECONDS = 30
 
 
 @pytest.fixture
@@ -50,12 +53,10 @@ async def shot(page: Page, name: str, part: str = "") -> None:
         await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-async def test_an_editor_sees_a_bad_number_flagged_as_they_type_fixes_it_and_previews_the_change(
-    browser: Any, studio_url: str
-) -> None:
+async def test_an_editor_sees_problems_as_they_type_fixes_them_and_previews_the_change(browser: Any, studio_url: str) -> None:
     # bypass_csp lets axe-core inject its script; the studio's own pages run under their CSP otherwise.
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", bypass_csp=True)
-    context.set_default_timeout(20_000)  # each check loads the whole pack: seconds on a busy machine
+    context.set_default_timeout(CHECK_SECONDS * 1000)
     page = await context.new_page()
     await page.goto(studio_url + "/")
     await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
@@ -70,7 +71,8 @@ async def test_an_editor_sees_a_bad_number_flagged_as_they_type_fixes_it_and_pre
     problems = page.locator('ul.problems[data-field="phone"]')
     await phone.fill("0808 802 999")
     await expect(problems).to_contain_text(
-        "galop > phone: '0808 802 999' is not a valid UK phone number: check the digits (a full number has 10 or 11 digits)"
+        "galop > phone: '0808 802 999' is not a valid UK phone number: check the digits (a full number has 10 or 11 digits)",
+        timeout=CHECK_SECONDS * 1000,
     )
     await expect(phone).to_have_attribute("aria-invalid", "true")
     await shot(page, "helpline-bad-number")
@@ -79,7 +81,7 @@ async def test_an_editor_sees_a_bad_number_flagged_as_they_type_fixes_it_and_pre
 
     await phone.fill("0800 999 5428")
     await page.get_by_label("Hours (optional)", exact=True).fill("Monday to Friday, 10am to 5pm")
-    await expect(page.locator(".checking")).to_have_text("No problems found.")
+    await expect(page.locator(".checking")).to_have_text("No problems found.", timeout=CHECK_SECONDS * 1000)
     await expect(problems).to_be_empty()
     await expect(phone).not_to_have_attribute("aria-invalid", "true")
     await page.get_by_role("button", name="Save to the draft").click()
@@ -91,5 +93,15 @@ async def test_an_editor_sees_a_bad_number_flagged_as_they_type_fixes_it_and_pre
         await expect(section.get_by_text("Monday to Friday, 10am to 5pm").first).to_be_visible()
         await expect(section.locator(".bubble").first).to_contain_text("999")
     await shot(page, "preview")
+    assert await axe_violations(page) == ""
+
+    await page.get_by_role("link", name="Name and look").click()
+    await page.get_by_label("Text colour on the main colour").fill("#2f4f6f")
+    await expect(page.locator('ul.problems[data-field="branding.colours"]')).to_contain_text(
+        f"branding.colours: primary and on_primary have contrast {contrast_ratio('#24496b', '#2f4f6f'):.2f}:1; "
+        "at least 4.5:1 is needed",
+        timeout=CHECK_SECONDS * 1000,
+    )
+    await shot(page, "pack-colours")
     assert await axe_violations(page) == ""
     await context.close()
