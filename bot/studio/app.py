@@ -7,6 +7,7 @@ survivors use. Pages work without JavaScript; studio.js only adds checking as yo
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import html
 import logging
@@ -19,11 +20,14 @@ from typing import Any, Optional
 import yaml
 from aiohttp import web
 
+from bot.content.hours import UK
 from bot.content.loader import ContentPack
+from bot.content.render import day_name
+from bot.content.report import report_rows
 from bot.content.schema import Helpline, PackInfo
 from bot.studio import checks, forms, overlay
 from bot.studio.auth import LOGIN_COOKIE, SESSION_COOKIE, LoginLimiter, Session, Sessions, same_token
-from bot.studio.preview import colours_css, preview_html
+from bot.studio.preview import colours_css, moment, preview_html
 from bot.studio.settings import SettingsError, StudioSettings
 from bot.studio.store import Store, WorkflowError
 from bot.studio.users import UserStore
@@ -307,8 +311,38 @@ async def overview(request: web.Request) -> web.Response:
             )
             + "</div>"
         )
+    pack, _ = await studio.draft_check()
+    if pack is not None:
+        parts.append(_due_for_review(pack))
     message = request.query.get("done", "")
     return page(request, "Overview", (notice(message) if message in _DONE else "") + "".join(parts))
+
+
+#: The overview lists entries due for review within this many days (and every overdue one).
+DUE_WITHIN_DAYS = 31
+DUE_SHOWN = 20
+
+
+def _due_for_review(pack: ContentPack) -> str:
+    """Entries whose facts are due for checking (by last_reviewed), oldest first, as `content report` lists them."""
+    today = dt.date.today()
+    rows = [r for r in report_rows(pack) if r.due <= today + dt.timedelta(days=DUE_WITHIN_DAYS)]
+    if not rows:
+        return f"<h2>Due for review</h2><p>Nothing is due for review in the next {DUE_WITHIN_DAYS} days.</p>"
+    esc = html.escape
+    lines = []
+    for row in rows[:DUE_SHOWN]:
+        entry = f'<a href="/helplines/{esc(row.entry)}">{esc(row.entry)}</a>' if row.kind == "helpline" else esc(row.entry)
+        due = f"{row.due}" + (" (overdue)" if row.overdue(today) else "")
+        lines.append(f"<tr><td>{entry}</td><td>{esc(row.kind)}</td><td>{row.last_reviewed}</td><td>{due}</td></tr>")
+    more = (
+        f"<p>And {len(rows) - DUE_SHOWN} more: <code>content report</code> lists them all.</p>" if len(rows) > DUE_SHOWN else ""
+    )
+    return (
+        "<h2>Due for review</h2><p>Check these against their sources, then set their review date.</p>"
+        '<table><thead><tr><th scope="col">Entry</th><th scope="col">Kind</th><th scope="col">Last reviewed</th>'
+        f'<th scope="col">Review due</th></tr></thead><tbody>{"".join(lines)}</tbody></table>{more}'
+    )
 
 
 _DONE = {"Submitted for review.", "Approved.", "Published.", "Draft discarded.", "Restored."}
@@ -406,8 +440,38 @@ async def preview(request: web.Request) -> web.Response:
     if pack is None:
         errors = check_list(c.line for c in found if c.severity == "error")
         return page(request, "Preview", notice("The draft can't be previewed until these are fixed:", "error") + errors)
-    intro = "<p>The draft as a survivor would see it in the chat window, for each region.</p>"
-    return page(request, "Preview", intro + preview_html(pack))
+    day, time = _preview_time(request)
+    at = moment(day, time)
+    days = "".join(
+        f'<option value="{number}"{" selected" if number == day else ""}>{html.escape(name)}</option>'
+        for number, name in enumerate(day_name(pack, moment(d, time)) for d in range(7))
+    )
+    chooser = (
+        '<form method="get" action="/preview" class="when"><div class="field"><label for="day">Day</label>'
+        f'<select id="day" name="day">{days}</select></div><div class="field"><label for="time">Time (UK)</label>'
+        f'<input id="time" name="time" type="time" value="{time.strftime("%H:%M")}"></div>'
+        '<button type="submit">Show at this time</button></form>'
+    )
+    intro = (
+        "<p>The draft as a survivor would see it in the chat window, for each region. Services with confirmed "
+        f"opening times say whether they are open on {html.escape(day_name(pack, at))} at {at.strftime('%H:%M')}.</p>"
+    )
+    return page(request, "Preview", intro + chooser + preview_html(pack, at))
+
+
+def _preview_time(request: web.Request) -> tuple[int, dt.time]:
+    """The day (Monday is 0) and UK time chosen on the preview page; now, when none (or nonsense) is given."""
+    now = dt.datetime.now(UK)
+    try:
+        day = int(request.query.get("day", now.weekday())) % 7
+        time = (
+            dt.time.fromisoformat(request.query["time"])
+            if "time" in request.query
+            else now.time().replace(second=0, microsecond=0)
+        )
+    except ValueError:
+        return now.weekday(), now.time().replace(second=0, microsecond=0)
+    return day, time
 
 
 async def preview_css(request: web.Request) -> web.Response:

@@ -7,10 +7,13 @@ every character of the pack's text escaped first, so HTML in content shows as te
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from dataclasses import dataclass
+from typing import Optional
 
+from bot.content.hours import UK
 from bot.content.loader import ContentPack
 from bot.content.render import Reply, crisis_reply, topic_page
 from bot.content.schema import Region
@@ -51,26 +54,33 @@ class RegionPreview:
     helplines: list[Reply]
 
 
-def region_previews(pack: ContentPack) -> list[RegionPreview]:
-    """The crisis replies and the helplines topic's pages, for each region the pack enables."""
+def moment(day: int, time: dt.time, today: Optional[dt.date] = None) -> dt.datetime:
+    """The next `day` (Monday is 0) from `today`, at `time` UK time: the moment the preview shows "open now" for."""
+    today = today or dt.datetime.now(UK).date()
+    date = today + dt.timedelta(days=(day - today.weekday()) % 7)
+    return dt.datetime.combine(date, time, tzinfo=UK)
+
+
+def region_previews(pack: ContentPack, now: Optional[dt.datetime] = None) -> list[RegionPreview]:
+    """The crisis replies and the helplines topic's pages ("Open now" as at `now`), for each region the pack enables."""
     previews = []
     for region in pack.enabled_regions:
         crisis = [(title, crisis_reply(pack, kind, region)) for kind, title in CRISIS_KINDS.items()]
         pages: list[Reply] = []
         topic = pack.topics.get(HELPLINES_TOPIC)
         number = 0
-        while topic is not None and (replies := topic_page(pack, topic, region, number)):
+        while topic is not None and (replies := topic_page(pack, topic, region, number, now=now)):
             pages.extend(replies)
             number += 1
         previews.append(RegionPreview(region, pack.region_name(region), crisis, pages))
     return previews
 
 
-def preview_html(pack: ContentPack) -> str:
-    """The preview page's body: a chat window per region, styled as the web widget."""
+def preview_html(pack: ContentPack, now: Optional[dt.datetime] = None) -> str:
+    """The preview page's body: a chat window per region, styled as the web widget, "Open now" as at `now`."""
     title = html.escape(pack.info.branding.title or pack.info.bot_name)
     parts = []
-    for found in region_previews(pack):
+    for found in region_previews(pack, now):
         chats = "".join(
             f'<h3>{html.escape(heading)}</h3><div class="chat">{reply_html(reply)}</div>' for heading, reply in found.crisis
         )

@@ -152,3 +152,28 @@ async def test_a_published_change_reaches_the_action_servers_hot_reload_without_
     os.utime(folder, ns=(folder.stat().st_atime_ns, folder.stat().st_mtime_ns + 5_000_000_000))
     clock.now += 5  # past the two seconds between looks at the files
     assert holder.get().helplines["galop"].hours == "Weekdays, 9am to 5pm"
+
+
+async def test_the_preview_says_open_or_closed_for_the_chosen_day_and_time(client: TestClient) -> None:
+    token = await sign_in(client, "edna")
+    hours = {
+        "opening_hours.count": "1",
+        "opening_hours.0.days": "mon",
+        "opening_hours.0.open": "10:00",
+        "opening_hours.0.close": "17:00",
+    }
+    assert await post_form(client, "/helplines/galop", {**galop_form(token), **hours}, GALOP["regions"]) == 200
+    open_page = await (await client.get("/preview?day=0&time=12:00")).text()
+    assert "<strong>Galop</strong>" in open_page
+    assert "Open now." in open_page and "on Monday at 12:00" in open_page
+    closed_page = await (await client.get("/preview?day=0&time=18:30")).text()
+    assert "Closed now. Opens at 10:00 (Monday)." in closed_page
+
+
+async def test_the_overview_lists_entries_due_for_review_oldest_first(client: TestClient) -> None:
+    token = await sign_in(client, "edna")
+    await post_form(client, "/helplines/galop", galop_form(token, last_reviewed="2026-01-05"), GALOP["regions"])
+    overview = await (await client.get("/")).text()
+    due = overview.split("<h2>Due for review</h2>")[1]
+    assert '<td><a href="/helplines/galop">galop</a></td>' in due
+    assert "2026-07-07 (overdue)" in due
