@@ -164,7 +164,27 @@ def check_list(lines: Iterable[str]) -> str:
 
 @web.middleware
 async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Headers on every answer; a session for every page but sign-in; a CSRF token on every change."""
+    """Headers on every answer, refusals and redirects included; then the session and CSRF rules."""
+    try:
+        response = await _guarded(request, handler)
+    except web.HTTPException as error:
+        _headers(error)
+        raise
+    _headers(response)
+    return response
+
+
+def _headers(response: web.StreamResponse) -> None:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the studio's own forms.
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+
+
+async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A session for every page but sign-in; a CSRF token (and no other site's Origin) on every change."""
     studio = request.app[STUDIO]
     session = studio.sessions.get(request.cookies.get(SESSION_COOKIE))
     if session is not None:
@@ -185,14 +205,7 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
                 raise web.HTTPForbidden(
                     text="The form had expired or came from elsewhere: go back, reload the page and try again."
                 )
-    response = await handler(request)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the studio's own forms.
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
+    return await handler(request)
 
 
 def _role(request: web.Request, role: str) -> Session:

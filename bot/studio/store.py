@@ -15,7 +15,6 @@ import datetime as dt
 import difflib
 import json
 import shutil
-import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -78,11 +77,14 @@ def diff_files(before: dict[str, str], after: dict[str, str]) -> str:
 
 
 class Store:
-    """The studio's records for one overlay pack and locale; one lock keeps steps from interleaving."""
+    """The studio's records for one overlay pack and locale.
+
+    Each step reads and writes without awaiting in between (the app calls it from its one event
+    loop), so two staff members' steps never interleave.
+    """
 
     def __init__(self, data: Path, overlay: Path, locale: str, two_person_rule: bool) -> None:
         self.data, self.overlay, self.locale, self.two_person_rule = data, overlay, locale, two_person_rule
-        self.lock = threading.Lock()
         self.draft_root = data / "draft"
         if not (self.draft_root / locale).is_dir():
             (self.draft_root / locale).mkdir(parents=True)

@@ -107,3 +107,37 @@ async def test_a_path_in_a_helpline_address_is_not_a_page(client: TestClient) ->
     for path in ("/helplines/..%2F..%2Fetc%2Fpasswd", "/helplines/Samaritans", "/helplines/no_such_service"):
         response = await client.get(path)
         assert response.status == 404, path
+
+
+async def test_a_new_service_is_added_to_the_draft_and_an_existing_id_is_refused(
+    client: TestClient, settings: StudioSettings
+) -> None:
+    token = await sign_in(client, "edna")
+    form = {
+        "csrf": token,
+        "id": "northshire_line",
+        "name": "Northshire line",
+        "phone": "0808 802 9999",
+        "for_whom": "Anyone in Northshire",
+        "regions": "england_wales",
+        "sources.count": "1",
+        "sources.0.url": "https://northshire.example.org/line",
+        "sources.0.title": "Northshire: our line",
+        "last_reviewed": "2026-11-01",
+    }
+    created = await client.post("/helplines/new", data=form, allow_redirects=False)
+    assert (created.status, created.headers["Location"]) == (303, "/helplines/northshire_line?saved=1")
+    page = await (await client.get("/helplines/northshire_line")).text()
+    assert "northshire_line: is never shown: add its id to a topic page" in page  # content check's warning, at the top
+    again = await client.post("/helplines/new", data={**form, "id": "galop"})
+    assert again.status == 409
+    bad_id = await client.post("/helplines/new", data={**form, "id": "../pack"})
+    assert bad_id.status == 400
+
+
+async def test_refusals_and_redirects_carry_the_same_security_headers(client: TestClient) -> None:
+    redirect = await client.get("/", allow_redirects=False)
+    refused = await client.post("/publish")
+    for response in (redirect, refused):
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
