@@ -287,6 +287,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def overview(request: web.Request) -> web.Response:
     studio = request.app[STUDIO]
     store, session = studio.store, request[SESSION]
+    store.follow_outside_changes()
     state = store.state()
     diff = store.pending_diff()
     _, found = await studio.draft_check()
@@ -303,6 +304,11 @@ async def overview(request: web.Request) -> web.Response:
         who = ", ".join(state.editors) or "someone"
         status = {"editing": "being edited", "submitted": "waiting for review", "approved": "approved"}[state.state]
         parts.append(f"<h2>Draft</h2><p>Changed by {esc(who)}: {esc(status)}.</p>")
+        if store.changed_outside():
+            parts.append(
+                '<p class="bad">The overlay\'s files were changed outside the studio since this draft began. '
+                "Publishing would undo that: discard the draft to start again from them.</p>"
+            )
         if errors:
             parts.append(
                 f'<p class="bad">{len(errors)} error(s) to fix before publishing: see <a href="/problems">Problems</a>.</p>'

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import json
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,8 @@ class DraftState:
     submitted_by: Optional[str] = None
     approved_by: Optional[str] = None
     changed_at: Optional[str] = None
+    #: A fingerprint of the overlay's files when this draft began (to notice edits made outside the studio).
+    based_on: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,11 @@ def _yaml_files(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.yml")) if p.is_file()}
 
 
+def fingerprint(files: dict[str, str]) -> str:
+    """One hash of a set of files' names and texts."""
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
+
+
 def diff_files(before: dict[str, str], after: dict[str, str]) -> str:
     """A readable unified diff of two sets of files."""
     lines: list[str] = []
@@ -86,11 +94,9 @@ class Store:
     def __init__(self, data: Path, overlay: Path, locale: str, two_person_rule: bool) -> None:
         self.data, self.overlay, self.locale, self.two_person_rule = data, overlay, locale, two_person_rule
         self.draft_root = data / "draft"
-        if not (self.draft_root / locale).is_dir():
-            (self.draft_root / locale).mkdir(parents=True)
-            for name, text in _yaml_files(overlay / locale).items():
-                write_atomic(self.draft_root / locale / name, text)
         (overlay / locale).mkdir(parents=True, exist_ok=True)  # the assistant needs the folder to exist
+        if not (self.draft_root / locale).is_dir():
+            self._reset_draft(self.published_files())
 
     # --- the draft ---
 
@@ -112,7 +118,7 @@ class Store:
         write_atomic(self.draft_folder / name, text)
         state = self.state()
         editors = state.editors if user in state.editors else [*state.editors, user]
-        self._save_state(DraftState("editing", editors, None, None, _now()))
+        self._save_state(DraftState("editing", editors, None, None, _now(), state.based_on))
         self.audit(user, "edit", what)
 
     def draft_files(self) -> dict[str, str]:
@@ -128,7 +134,7 @@ class Store:
         state = self.state()
         if not self.pending_diff():
             raise WorkflowError("there is nothing to submit: the draft is the same as what is published")
-        self._save_state(DraftState("submitted", state.editors or [user], user, None, state.changed_at))
+        self._save_state(DraftState("submitted", state.editors or [user], user, None, state.changed_at, state.based_on))
         self.audit(user, "submit", "")
 
     def approve(self, user: str, is_reviewer: bool) -> None:
@@ -143,8 +149,23 @@ class Store:
         self._save_state(state)
         self.audit(user, "approve", "")
 
+    def changed_outside(self) -> bool:
+        """Whether the overlay's files changed (by hand, say) since this draft began."""
+        state = self.state()
+        return state.based_on is not None and state.based_on != fingerprint(self.published_files())
+
+    def follow_outside_changes(self) -> None:
+        """A draft nobody has edited follows the overlay when its files are changed by hand."""
+        if self.changed_outside() and not self.state().editors:
+            self._reset_draft(self.published_files())
+
     def may_publish(self) -> Optional[str]:
         """Why the draft can't be published now, or None."""
+        if self.changed_outside():
+            return (
+                "the overlay's files were changed outside the studio since this draft began, and publishing would "
+                "undo that: discard the draft to start again from them"
+            )
         if not self.pending_diff():
             return "there is nothing to publish: the draft is the same as what is published"
         if self.two_person_rule and self.state().state != "approved":
@@ -197,7 +218,7 @@ class Store:
         self.draft_folder.mkdir(parents=True)
         for name, text in files.items():
             write_atomic(self.draft_folder / name, text)
-        self._save_state(DraftState())
+        self._save_state(DraftState(based_on=fingerprint(files)))
 
     def versions(self) -> list[Version]:
         """Every published version, newest first."""

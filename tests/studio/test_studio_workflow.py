@@ -177,3 +177,27 @@ async def test_the_overview_lists_entries_due_for_review_oldest_first(client: Te
     due = overview.split("<h2>Due for review</h2>")[1]
     assert '<td><a href="/helplines/galop">galop</a></td>' in due
     assert "2026-07-07 (overdue)" in due
+
+
+async def test_a_draft_does_not_overwrite_changes_made_to_the_overlay_by_hand(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, two_person_rule=False)
+    async with TestClient(TestServer(make_app(settings))) as client:
+        token = await sign_in(client, "edna")
+        await post_form(client, "/helplines/galop", galop_form(token, hours="Weekdays"), GALOP["regions"])
+        by_hand = "messages:\n  stop: |\n    Stopped. Nothing is kept.\n"
+        (settings.overlay / "en" / "messages.yml").write_text(by_hand)
+        refused = await client.post("/publish", data={"csrf": token})
+        assert refused.status == 409
+        assert "changed outside the studio" in await refused.text()
+        assert published_hours(settings) is None
+        assert (await client.post("/discard", data={"csrf": token})).status == 200
+        assert (settings.data / "draft" / "en" / "messages.yml").read_text() == by_hand
+
+
+async def test_an_untouched_draft_follows_changes_made_by_hand(client: TestClient, settings: StudioSettings) -> None:
+    await sign_in(client, "edna")
+    by_hand = "messages:\n  stop: |\n    Stopped. Nothing is kept.\n"
+    (settings.overlay / "en" / "messages.yml").write_text(by_hand)
+    overview = await (await client.get("/")).text()
+    assert "The draft is the same as what is published." in overview
+    assert (settings.data / "draft" / "en" / "messages.yml").read_text() == by_hand
