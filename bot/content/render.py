@@ -223,8 +223,15 @@ def everywhere_reply(
     return Reply(text, (*region_buttons(pack), Button(pack.message("button_menu"), intent_payload("menu"))))
 
 
-def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: int, shown: Collection[str] = ()) -> list[Reply]:
-    """Page `page` of a topic, as one message; services in `shown` are left out.
+def topic_page(
+    pack: ContentPack,
+    topic: Topic,
+    region: Optional[Region],
+    page: int,
+    shown: Collection[str] = (),
+    now: Optional[dt.datetime] = None,
+) -> list[Reply]:
+    """Page `page` of a topic, as one message; services in `shown` are left out; "Open now" as at `now` (default: now).
 
     Returns an empty list when the topic has no such page. A topic that differs by region, with the
     region not known, gives what is the same everywhere and the regions to pick from.
@@ -240,7 +247,7 @@ def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: 
     heading = f"**{topic.title}**" if page == 0 else ""
     if page == 1 and topic.content_note:
         heading = _join(heading, f"_{topic.content_note}_")
-    text = _join(heading, label, content.text, helplines_text(pack, content.helplines, region, shown=shown))
+    text = _join(heading, label, content.text, helplines_text(pack, content.helplines, region, now, shown=shown))
     more = page + 1 < page_count(topic, region, enabled)
     return [Reply(text, navigation_buttons(pack, more))]
 
