@@ -17,9 +17,9 @@ pytestmark = pytest.mark.stack
 
 DEV_SET = Path(__file__).resolve().parents[1] / "questions_dev" / "questions.yml"
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "questions-dev.txt"
-#: Issue #18 asks for 0.95; measured 207/246 = 84.1% on 2026-11-29 (NLU topic, then the question within it;
+#: Issue #18 asks for 0.95; measured 217/246 = 88.2% on 2026-11-29 (NLU topic, then the question within it;
 #: docs/conversation.md), so this guards the measured level with a small margin.
-TARGET = 0.82
+TARGET = 0.85
 #: The button the region question offers for England and Wales (what a survivor there presses).
 ENGLAND_WALES = '/inform_region{"region":"england_wales"}'
 
