@@ -9,8 +9,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.content.loader import ContentPack
-from bot.gateway.expiring import ExpiringMap, RateLimiter
 from bot.gateway.rasa_client import RasaClient, replies_from_rest
+from bot.gateway.state.memory import ExpiringMap, RateLimiter
 from bot.privacy import RedactingFilter, redact
 
 

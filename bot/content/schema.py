@@ -635,7 +635,7 @@ CHANNEL_TEXTS: dict[str, dict[str, TextSpec]] = {
         "embed_back": _TEXT,
         "footer": _TEXT,
     },
-    # What the widget shows when the gateway refuses a request (bot/gateway/web.py), by error code.
+    # What the widget shows when the gateway refuses a request (bot/gateway/web/channel.py), by error code.
     "widget_errors": {
         "bad_request": _TEXT,
         "empty": _TEXT,

@@ -18,11 +18,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.content.loader import ContentPack
-from bot.gateway import telegram, telegram_texts
 from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.telegram import TELEGRAM, TelegramChannel
-from bot.gateway.telegram_conversation import EXIT_BUTTON
+from bot.gateway.telegram import channel as telegram
+from bot.gateway.telegram import texts as telegram_texts
+from bot.gateway.telegram.channel import TELEGRAM, TelegramChannel
+from bot.gateway.telegram.conversation import EXIT_BUTTON
 from bot.settings import Settings
 from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi, StubRasa
 

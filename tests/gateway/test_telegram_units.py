@@ -12,10 +12,9 @@ import pytest
 
 from bot.content.loader import ContentPack, load_pack
 from bot.content.render import static_fallback
-from bot.gateway import telegram_memory, telegram_texts
-from bot.gateway.telegram_conversation import command_name
-from bot.gateway.telegram_format import MAX_MESSAGE_LENGTH, split_markdown, to_html, to_plain, utf16_length
-from bot.gateway.telegram_memory import (
+from bot.gateway.telegram import chats as telegram_memory
+from bot.gateway.telegram import texts as telegram_texts
+from bot.gateway.telegram.chats import (
     DELETE_WINDOW_SECONDS,
     MAX_IDS_PER_CHAT,
     ButtonIds,
@@ -23,6 +22,8 @@ from bot.gateway.telegram_memory import (
     MessageLog,
     SenderIds,
 )
+from bot.gateway.telegram.conversation import command_name
+from bot.gateway.telegram.format import MAX_MESSAGE_LENGTH, split_markdown, to_html, to_plain, utf16_length
 from tests.conftest import DEFAULT_PACK
 
 

@@ -35,8 +35,8 @@ from typing import Any, Optional, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.gateway.state import Clock, StateUnavailableError, WebSession
-from bot.gateway.telegram_memory import DELETE_MARGIN_SECONDS, DELETE_WINDOW_SECONDS, MAX_IDS_PER_CHAT, HeldMessages
+from bot.gateway.state.base import Clock, StateUnavailableError, WebSession
+from bot.gateway.telegram.chats import DELETE_MARGIN_SECONDS, DELETE_WINDOW_SECONDS, MAX_IDS_PER_CHAT, HeldMessages
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

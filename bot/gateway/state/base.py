@@ -8,7 +8,7 @@ The gateway holds four kinds of state, none of it a message's text or a Telegram
 - Telegram button ids -> (sender hash, the payload the button sends).
 
 `MemoryState` (the default) keeps them in this process exactly as before: nothing on disk, all gone on
-restart, fine for one gateway. `RedisState` (bot/gateway/redis_state.py) is used only when REDIS_HOST is
+restart, fine for one gateway. `RedisState` (bot/gateway/state/redis.py) is used only when REDIS_HOST is
 set: every key under one prefix and with an expiry, so gateways behind a load balancer share the state.
 
 The channels see the same async interfaces either way. A Redis store that cannot answer quickly raises
@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from bot.gateway.expiring import ExpiringMap, RateLimiter
-from bot.gateway.telegram_memory import ButtonIds, HeldMessages, MessageLog
+from bot.gateway.state.memory import ExpiringMap, RateLimiter
+from bot.gateway.telegram.chats import ButtonIds, HeldMessages, MessageLog
 from bot.settings import Settings
 
 Clock = Callable[[], float]
@@ -193,6 +193,6 @@ def open_state(settings: Settings) -> GatewayState:
     """Redis when REDIS_HOST is set (gateways then share their state), otherwise this process's memory."""
     if not settings.redis_host:
         return MemoryState()
-    from bot.gateway.redis_state import RedisState  # only imported (and connected) when asked for
+    from bot.gateway.state.redis import RedisState  # only imported (and connected) when asked for
 
     return RedisState.from_settings(settings)

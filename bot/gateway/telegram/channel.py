@@ -4,7 +4,7 @@
 nothing. With TELEGRAM_WEBHOOK_URL it registers POST /telegram/webhook (checked against
 TELEGRAM_WEBHOOK_SECRET) instead of polling. Only `message` and `callback_query` updates are
 asked for. Start-up failures (Telegram unreachable) are retried in the background so the rest of
-the gateway keeps serving; conversation handling lives in `telegram_conversation`.
+the gateway keeps serving; conversation handling lives in `conversation`.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from bot.content.loader import ContentPack
 from bot.gateway.app import PACK, RASA, SETTINGS, STATE
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.state import GatewayState
-from bot.gateway.telegram_conversation import Conversation
+from bot.gateway.state.base import GatewayState
+from bot.gateway.telegram.conversation import Conversation
 from bot.privacy import NOISY_LOGGERS
 from bot.settings import Settings
 

@@ -1,7 +1,7 @@
 """One Telegram update in, answers out: text to Rasa, buttons as inline keyboards, /exit, floods.
 
 Every update from a private chat gets an answer (Rasa's, the static crisis content when Rasa is
-down, or a kind sentence from `telegram_texts`); group chats get a refusal and the bot leaves.
+down, or a kind sentence from `texts`); group chats get a refusal and the bot leaves.
 Message ids, button ids and flood counters live in the gateway state (memory, or Redis shared by
 every gateway); when Redis is unavailable the chat is still answered, with fewer extras: ids are not
 recorded for /exit, buttons that need a stored id are left out, and nothing is rate limited.
@@ -32,11 +32,11 @@ from telegram.ext import ContextTypes
 
 from bot.content.loader import ContentPack
 from bot.content.render import Button, Reply, static_fallback
-from bot.gateway import telegram_texts as texts
 from bot.gateway.rasa_client import FORGET_PAYLOAD, RasaClient
-from bot.gateway.state import GatewayState, Limiter, MemoryState, StateUnavailableError
-from bot.gateway.telegram_format import split_markdown, to_html, to_plain
-from bot.gateway.telegram_memory import ChatLocks, HeldMessages, SenderIds
+from bot.gateway.state.base import GatewayState, Limiter, MemoryState, StateUnavailableError
+from bot.gateway.telegram import texts
+from bot.gateway.telegram.chats import ChatLocks, HeldMessages, SenderIds
+from bot.gateway.telegram.format import split_markdown, to_html, to_plain
 from bot.rasa_plugins.command_map import CommandMap
 from bot.settings import Settings
 

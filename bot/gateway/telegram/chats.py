@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
-from bot.gateway.expiring import ExpiringMap
+from bot.gateway.state.memory import ExpiringMap
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ Routes (all on the gateway's port):
   word (commands.yml) or a stop Rasa understood ends the session and returns ``forgotten`` instead.
 - ``POST /api/forget`` ``{session}``: clears the conversation in Rasa and drops the session.
 
-What is kept (in memory, or in Redis shared by every gateway when REDIS_HOST is set; bot/gateway/state.py):
+What is kept (in memory, or in Redis shared by every gateway when REDIS_HOST is set; bot/gateway/state/):
 the session -> sender map, keyed by a hash of the session id, for ``tracker_ttl_seconds`` after the last
 message; rate counters (keyed by that hash, or by a keyed hash of the client address) for one minute.
 Without Redis a message still gets the static crisis content. Nothing is logged about a request: no
@@ -40,14 +40,14 @@ from bot.content.loader import ContentPack
 from bot.content.render import Reply, static_fallback
 from bot.content.schema import CHANNEL_TEXTS
 from bot.gateway.app import PACK, RASA, SETTINGS, STATE
-from bot.gateway.pages import page_texts
-from bot.gateway.state import GatewayState, Limiter, MemoryState, StateUnavailableError, WebSession
+from bot.gateway.state.base import GatewayState, Limiter, MemoryState, StateUnavailableError, WebSession
+from bot.gateway.web.pages import page_texts
 from bot.rasa_plugins.command_map import CommandMap
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIX = "/api/"
 RATE_WINDOW_SECONDS = 60.0
 #: A request body must have arrived whole within this; a trickling body (a slowloris) gets a 408.
