@@ -57,3 +57,39 @@ def test_rasa_plugins_import_nothing_from_the_app_side() -> None:
     for path in (ROOT / "bot" / "rasa_plugins").glob("*.py"):
         app_imports = {m for m in imported_modules(path) if m.startswith("bot.") and not m.startswith("bot.rasa_plugins")}
         assert not app_imports, f"{path.name} imports {app_imports}: those need pydantic 2, which Rasa's environment lacks"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_app_modules_import_each_other_without_a_cycle() -> None:
+    # Every import counts, even one inside a function: a lazy import hides a cycle, it does not remove it.
+    paths = [p for folder in ("bot", "actions") for p in (ROOT / folder).rglob("*.py") if "rasa_plugins" not in p.parts]
+    modules = {module_name(path): path for path in paths}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # `from package import module` imports the module; `from module import name` the module itself.
+                targets = [f"{node.module}.{alias.name}" for alias in node.names if f"{node.module}.{alias.name}" in modules]
+                targets = targets or [node.module]
+            graph[name].update(target for target in targets if target in modules and target != name)
+
+    def cycle_from(start: str, seen: list[str]) -> list[str]:
+        for target in sorted(graph[start]):
+            if target in seen:
+                return [*seen[seen.index(target) :], target]
+            found = cycle_from(target, [*seen, target])
+            if found:
+                return found
+        return []
+
+    assert len(graph) > 30, sorted(graph)  # the walk found the app's modules
+    for name in sorted(graph):
+        cycle = cycle_from(name, [name])
+        assert not cycle, " -> ".join(cycle)

@@ -9,7 +9,8 @@ from aiohttp import web
 
 from bot.content.loader import ContentPack, load_pack
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.state.base import GatewayState, open_state
+from bot.gateway.state import open_state
+from bot.gateway.state.base import GatewayState
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -18,9 +18,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.content.loader import ContentPack
 from bot.gateway.state import redis as redis_state
-from bot.gateway.state.base import StateUnavailableError, WebSession
+from bot.gateway.state.base import DELETE_WINDOW_SECONDS, StateUnavailableError, WebSession
 from bot.gateway.state.redis import PREFIX, RedisMessageIds, RedisState
-from bot.gateway.telegram.chats import DELETE_WINDOW_SECONDS
 from bot.settings import Settings
 from tests import servers
 from tests.gateway.web_stub import WebStubRasa, web_gateway

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from bot.content.loader import ContentPack, load_pack
 from bot.content.schema import BrandColours, Branding
-from bot.gateway.state.base import MemorySessions
+from bot.gateway.state.memory import MemorySessions
 from bot.gateway.web.channel import STATIC_DIR, WEB
 from tests.gateway.web_stub import GREETING_BUTTONS, STOPPED, WebStubRasa, web_gateway
 

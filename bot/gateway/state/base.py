@@ -1,38 +1,40 @@
-"""Where the gateway keeps its short-lived state: this process's memory, or Redis shared by several gateways.
+"""What every state store speaks, whichever is behind it: the interfaces, the degraded-mode fallback, the 48-hour rule.
 
-The gateway holds four kinds of state, none of it a message's text or a Telegram chat id:
-
-- web sessions: the SHA-256 of a widget session id -> the random sender id Rasa sees, and whether it was used;
-- rate counters: events per key (a hash, never an address or a session id) in the current fixed window;
-- Telegram message ids per sender hash, so /exit can delete them (48 hours at most);
-- Telegram button ids -> (sender hash, the payload the button sends).
-
-`MemoryState` (the default) keeps them in this process exactly as before: nothing on disk, all gone on
-restart, fine for one gateway. `RedisState` (bot/gateway/state/redis.py) is used only when REDIS_HOST is
-set: every key under one prefix and with an expiry, so gateways behind a load balancer share the state.
-
-The channels see the same async interfaces either way. A Redis store that cannot answer quickly raises
-`StateUnavailableError`; the channels then still answer (with the static crisis and helpline content when they
-can do no better) and never fail a request or hang because of it. Per-chat locks stay in each process:
-they only order one chat's turns inside one gateway.
+Nothing here imports a store or a channel: `memory` and `redis` implement these interfaces, the channels use
+them, and each store counts time by the clock it was made with (see `GatewayState`).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Optional, Protocol
-
-from bot.gateway.state.memory import ExpiringMap, RateLimiter
-from bot.gateway.telegram.chats import ButtonIds, HeldMessages, MessageLog
-from bot.settings import Settings
+from typing import Optional, Protocol, TypeVar
 
 Clock = Callable[[], float]
+T = TypeVar("T")
+
+#: The Bot API lets a bot delete messages in a private chat for 48 hours after they were sent.
+DELETE_WINDOW_SECONDS = 48 * 60 * 60
+#: Ids this close to the 48-hour line are not attempted (clocks and queues drift a little).
+DELETE_MARGIN_SECONDS = 60
+#: Per chat, the most message ids kept; beyond it the oldest go (and /exit says some are left).
+MAX_IDS_PER_CHAT = 5000
 
 
 class StateUnavailableError(Exception):
     """The shared store did not answer in time. Its message is the cause's class name, nothing more."""
+
+
+async def or_default(pending: Awaitable[T], default: T) -> T:
+    """What `pending` returns, or `default` when the shared store cannot answer.
+
+    The degraded mode in one place: the store has logged the outage itself (once), so the caller only
+    says what to do without it, and a survivor is still answered.
+    """
+    try:
+        return await pending
+    except StateUnavailableError:
+        return default
 
 
 @dataclass
@@ -41,6 +43,28 @@ class WebSession:
 
     sender: str
     used: bool = False
+
+
+@dataclass(frozen=True)
+class HeldMessages:
+    """What /exit found for one chat."""
+
+    deletable: list[int]
+    too_old: int
+
+
+def delete_deadline(now: float) -> float:
+    """Message ids stamped at or before this are past the 48-hour line (less the margin): /exit no longer tries them."""
+    return now - (DELETE_WINDOW_SECONDS - DELETE_MARGIN_SECONDS)
+
+
+def held_messages(stamped: Iterable[tuple[float, int]], dropped: int, now: float) -> HeldMessages:
+    """(send time, message id) pairs -> the ids still deletable, and how many are not (`dropped` earlier, or too old now)."""
+    deadline = delete_deadline(now)
+    entries = list(stamped)
+    deletable = sorted({message_id for stamp, message_id in entries if stamp > deadline})
+    too_old = dropped + sum(1 for stamp, _ in entries if stamp <= deadline)
+    return HeldMessages(deletable, too_old)
 
 
 class Sessions(Protocol):
@@ -64,13 +88,21 @@ class Limiter(Protocol):
 
 
 class MessageIds(Protocol):
-    """A Telegram chat's message ids (incoming and outgoing) per sender hash, for /exit (see MessageLog)."""
+    """A Telegram chat's message ids (incoming and outgoing) per sender hash, for /exit.
+
+    Ids older than the 48-hour line, or beyond MAX_IDS_PER_CHAT, are dropped and counted; a chat silent
+    for 48 hours is forgotten (nothing of it is deletable any more).
+    """
 
     async def add(self, sender: str, message_id: int) -> None: ...
 
-    async def discard(self, sender: str, message_id: int) -> None: ...
+    async def discard(self, sender: str, message_id: int) -> None:
+        """Forget one id (the message was deleted already)."""
+        ...
 
-    async def take(self, sender: str) -> HeldMessages: ...
+    async def take(self, sender: str) -> HeldMessages:
+        """Remove and return everything held for `sender`: ids still deletable, and how many are not."""
+        ...
 
     async def count(self, sender: str) -> int: ...
 
@@ -80,119 +112,26 @@ class Buttons(Protocol):
 
     async def new(self, sender: str, payload: str) -> str: ...
 
-    async def payload(self, sender: str, button_id: str) -> Optional[str]: ...
+    async def payload(self, sender: str, button_id: str) -> Optional[str]:
+        """The payload of a live button pressed in the chat it was sent to; None otherwise."""
+        ...
 
 
 class GatewayState(Protocol):
-    """Makes the stores above. `clock` is for the memory stores (tests move it); Redis keeps its own time."""
+    """Makes the stores above. Each state counts time by the clocks it was made with (tests pass their own)."""
 
     kind: str
 
-    def sessions(self, ttl: float, clock: Clock = time.monotonic) -> Sessions: ...
+    def sessions(self, ttl: float) -> Sessions: ...
 
-    def limiter(self, name: str, limit: int, window: float, clock: Clock = time.monotonic) -> Limiter: ...
+    def limiter(self, name: str, limit: int, window: float) -> Limiter: ...
 
-    def message_ids(self, clock: Clock = time.monotonic) -> MessageIds: ...
+    def message_ids(self) -> MessageIds: ...
 
-    def buttons(self, ttl: float, clock: Clock = time.monotonic) -> Buttons: ...
+    def buttons(self, ttl: float) -> Buttons: ...
 
     async def healthy(self) -> bool:
         """False while the store cannot be reached (the gateway is then degraded, not down)."""
         ...
 
     async def close(self) -> None: ...
-
-
-# --- In this process's memory (the default) -----------------------------------------------------
-
-
-class MemorySessions:
-    def __init__(self, ttl: float, clock: Clock = time.monotonic) -> None:
-        self._sessions: ExpiringMap[str, WebSession] = ExpiringMap(ttl, clock=clock)
-
-    async def create(self, key: str, session: WebSession) -> None:
-        self._sessions.set(key, session)
-
-    async def get(self, key: str) -> Optional[WebSession]:
-        return self._sessions.get(key)
-
-    async def update(self, key: str, session: WebSession) -> bool:
-        if key not in self._sessions:
-            return False
-        self._sessions.set(key, session)
-        return True
-
-    async def pop(self, key: str) -> Optional[WebSession]:
-        return self._sessions.pop(key)
-
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-
-class MemoryLimiter:
-    def __init__(self, limit: int, window: float, clock: Clock = time.monotonic) -> None:
-        self._limiter = RateLimiter(limit, window, clock)
-
-    async def allow(self, key: str) -> bool:
-        return self._limiter.allow(key)
-
-
-class MemoryMessageIds:
-    def __init__(self, clock: Clock = time.monotonic) -> None:
-        self._log = MessageLog(clock)
-
-    async def add(self, sender: str, message_id: int) -> None:
-        self._log.add(sender, message_id)
-
-    async def discard(self, sender: str, message_id: int) -> None:
-        self._log.discard(sender, message_id)
-
-    async def take(self, sender: str) -> HeldMessages:
-        return self._log.take(sender)
-
-    async def count(self, sender: str) -> int:
-        return self._log.count(sender)
-
-
-class MemoryButtons:
-    def __init__(self, ttl: float, clock: Clock = time.monotonic) -> None:
-        self._buttons = ButtonIds(ttl, clock)
-
-    async def new(self, sender: str, payload: str) -> str:
-        return self._buttons.new(sender, payload)
-
-    async def payload(self, sender: str, button_id: str) -> Optional[str]:
-        return self._buttons.payload(sender, button_id)
-
-
-class MemoryState:
-    """Everything in this process: nothing on disk, nothing shared, never unavailable."""
-
-    kind = "memory"
-
-    def sessions(self, ttl: float, clock: Clock = time.monotonic) -> MemorySessions:
-        return MemorySessions(ttl, clock)
-
-    def limiter(self, name: str, limit: int, window: float, clock: Clock = time.monotonic) -> MemoryLimiter:
-        return MemoryLimiter(limit, window, clock)
-
-    def message_ids(self, clock: Clock = time.monotonic) -> MemoryMessageIds:
-        return MemoryMessageIds(clock)
-
-    def buttons(self, ttl: float, clock: Clock = time.monotonic) -> MemoryButtons:
-        return MemoryButtons(ttl, clock)
-
-    async def healthy(self) -> bool:
-        return True
-
-    async def close(self) -> None:
-        return None
-
-
-def open_state(settings: Settings) -> GatewayState:
-    """Redis when REDIS_HOST is set (gateways then share their state), otherwise this process's memory."""
-    if not settings.redis_host:
-        return MemoryState()
-    from bot.gateway.state.redis import RedisState  # only imported (and connected) when asked for
-
-    return RedisState.from_settings(settings)

@@ -14,8 +14,7 @@ import hmac
 import json
 import logging
 import re
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, Optional
 
@@ -93,13 +92,12 @@ class TelegramChannel:
         settings: Settings,
         pack: ContentPack,
         rasa: RasaClient,
-        clock: Callable[[], float] = time.monotonic,
         poll_timeout: float = 10.0,
         retry_delay: float = 5.0,
         state: Optional[GatewayState] = None,
     ) -> None:
         self.settings = settings
-        self.conversation = Conversation(settings, pack, rasa, clock, state=state)
+        self.conversation = Conversation(settings, pack, rasa, state=state)
         self.poll_timeout = poll_timeout
         self.retry_delay = retry_delay
         self.application: Optional[TelegramApplication] = None
@@ -235,7 +233,6 @@ TELEGRAM: web.AppKey[TelegramChannel] = web.AppKey("telegram", TelegramChannel)
 def setup(
     app: web.Application,
     *,
-    clock: Callable[[], float] = time.monotonic,
     poll_timeout: float = 10.0,
     retry_delay: float = 5.0,
 ) -> None:
@@ -246,7 +243,7 @@ def setup(
         return
     check_webhook_settings(settings)
     check_shared_state_settings(settings)
-    channel = TelegramChannel(settings, app[PACK], app[RASA], clock, poll_timeout, retry_delay, state=app[STATE])
+    channel = TelegramChannel(settings, app[PACK], app[RASA], poll_timeout, retry_delay, state=app[STATE])
     app[TELEGRAM] = channel
     if channel.webhook_mode:
         app.router.add_post(WEBHOOK_PATH, channel.webhook)
