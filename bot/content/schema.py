@@ -373,7 +373,7 @@ class CrisisReply(_Strict):
     helplines: Annotated[list[str], Field(max_length=MAX_RESOURCES_PER_MESSAGE)] = []
 
 
-#: The crisis replies a pack holds: one per crisis kind (bot/rasa_plugins/crisis_matcher.py), and
+#: The crisis replies a pack holds: one per crisis kind (rasa_plugins/crisis_matcher.py), and
 #: what a channel says when the assistant can't be reached.
 CRISIS_REPLY_KINDS = ("danger", "suicide", "harm_risk", "suicide_signs", "unavailable", "recent_assault")
 

@@ -37,8 +37,8 @@ from bot.gateway.state.memory import MemoryState
 from bot.gateway.telegram import texts
 from bot.gateway.telegram.chats import ChatLocks, SenderIds
 from bot.gateway.telegram.format import split_markdown, to_html, to_plain
-from bot.rasa_plugins.command_map import CommandMap
 from bot.settings import Settings
+from rasa_plugins.command_map import CommandMap
 
 logger = logging.getLogger(__name__)
 

@@ -43,8 +43,8 @@ from bot.gateway.app import PACK, RASA, SETTINGS, STATE
 from bot.gateway.state.base import GatewayState, Limiter, StateUnavailableError, WebSession, or_default
 from bot.gateway.state.memory import MemoryState
 from bot.gateway.web.pages import page_texts
-from bot.rasa_plugins.command_map import CommandMap
 from bot.settings import Settings
+from rasa_plugins.command_map import CommandMap
 
 logger = logging.getLogger(__name__)
 
