@@ -4,7 +4,7 @@ export RASA_TELEMETRY_ENABLED := false
 APP := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 
-.PHONY: help setup train run chat test test-fast test-app test-rasa-plugins test-widget validate test-stories test-nlu lint content-check guard lock clean
+.PHONY: help setup train run chat studio test test-fast test-app test-rasa-plugins test-widget validate test-stories test-nlu lint content-check guard lock clean
 
 help:
 	@echo "make run    set up, train if the training data changed, start everything"
@@ -13,6 +13,7 @@ help:
 	@echo "make chat   a terminal chat with the running assistant"
 	@echo "make content-check   validate and lint the content pack"
 	@echo "make test-widget     the web widget's unit tests (Node, seconds)"
+	@echo "make studio  the content studio for charity staff (docs/studio.md), on 127.0.0.1:8100"
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +26,10 @@ run: setup
 
 chat: setup
 	@$(APP) -m bot.chat
+
+# The content studio: its own process and port, never part of the gateway (docs/studio.md).
+studio: setup
+	@$(APP) -m bot.studio
 
 content-check: setup
 	@$(APP) -m bot.cli content check

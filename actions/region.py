@@ -42,7 +42,10 @@ class ActionSetRegion(SupportAction):
         events = [SlotSet("region_asked", True)]
         named = parse_region(tracker.get_slot("region"))
         if state.region is not None:
-            confirmation = Reply(pack.message("region_set", region=pack.region_name(state.region)))
+            # An answer to the region question is thanked; a region said unasked ("I'm a PC in Kent")
+            # is stated back as changeable, the way every other action does it.
+            key = "region_set" if state.region_asked else "region_from_message"
+            confirmation = Reply(pack.message(key, region=pack.region_name(state.region)))
         else:
             # Declined, not covered, or the region was not understood: never guess one.
             if named is not None and named not in pack.enabled_regions:

@@ -1,4 +1,4 @@
-"""Command line: `survivor-bot content check`, `content preview TOPIC` and `content report`.
+"""Command line: `survivor-bot content check`, `content preview TOPIC`, `content report` and `studio`.
 
 `--content FOLDER` (or CONTENT_DIR) is a charity's overlay pack, read on top of data/content.
 """
@@ -128,10 +128,17 @@ def main(argv: Optional[list[str]] = None) -> int:
         if name == "report":
             sub.add_argument("--format", choices=["md", "csv"], default="md", help="Markdown table (default) or CSV")
             sub.add_argument("--out", help="write to this file instead of the screen")
+    # The content studio's own commands (add-user, serve) are parsed by bot/studio/__main__.py.
+    commands.add_parser("studio", help="the content studio: add-user NAME --role ROLE, or serve", add_help=False)
     report_parser = commands.add_parser("stats", help="opt-in topic counts").add_subparsers(dest="action", required=True)
     report_cmd = report_parser.add_parser("report", help="daily counts per topic and channel (counts under 5 shown as <5)")
     report_cmd.add_argument("--csv", action="store_true", help="CSV instead of a table")
     report_cmd.add_argument("--days", type=int, help="only the last N days")
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["studio"]:
+        from bot.studio.__main__ import main as studio_main
+
+        return studio_main(arguments[1:])
     args = parser.parse_args(argv)
     if args.command == "stats":
         return stats_report(args.csv, args.days)

@@ -361,6 +361,14 @@ def test_a_force_named_in_passing_sets_the_region_and_says_so(pack: ContentPack)
     assert slots["region_asked"] is True
 
 
+def test_a_region_said_unasked_is_stated_back_as_changeable_not_thanked(pack: ContentPack) -> None:
+    messages, slots = run(ActionSetRegion(), make_tracker("inform_region", text="I'm a PC in Kent", region="england_wales"))
+    said = text_of(messages)
+    assert pack.message("region_from_message", region=pack.region_name(ALL_REGIONS[0])).strip() in said
+    assert pack.message("region_set", region=pack.region_name(ALL_REGIONS[0])).strip() not in said
+    assert slots["region_asked"] is True
+
+
 def test_someone_asking_for_a_friend_gets_how_to_support_not_i_believe_you(pack: ContentPack) -> None:
     messages, _ = run(ActionSupportSomeone(), make_tracker("helping_someone"))
     assert pack.message("support_someone").strip() in text_of(messages)

@@ -14,7 +14,7 @@ import yaml
 from actions.topics import ASK_QUESTION
 from bot.content.lint import lint_pack
 from bot.content.loader import ContentPack, ContentPackError, load_pack
-from bot.content.render import topic_page
+from bot.content.render import crisis_reply, topic_page
 from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, REQUIRED_MESSAGES, Region
 from tests.conftest import DEFAULT_PACK
 
@@ -58,6 +58,26 @@ def test_old_rape_crisis_number_is_not_used(pack: ContentPack) -> None:
 def test_crisis_replies_give_999_the_silent_solution_and_samaritans(pack: ContentPack) -> None:
     assert "999" in pack.crisis.danger.text and "55" in pack.crisis.danger.text
     assert "116 123" in pack.crisis.suicide.text or "samaritans" in pack.crisis.suicide.helplines
+
+
+def test_crisis_replies_with_the_region_not_known_give_each_regions_numbers_on_one_short_line(pack: ContentPack) -> None:
+    """Where a crisis reply has one service per region, the region stands in for each long name."""
+    listed = 0
+    for kind, reply in pack.crisis.replies():
+        if not reply.services_heading:
+            continue
+        text = crisis_reply(pack, kind, None).text
+        for helpline_id in reply.helplines:
+            helpline = pack.helplines[helpline_id]
+            where = ", ".join(pack.region_name(r) for r in pack.enabled_regions if r in helpline.regions)
+            assert f"\n- {where}: {helpline.phone}" in text, (kind, helpline_id)
+            assert helpline.name not in text
+            listed += 1
+        assert text.index("999") < text.index(reply.services_heading)
+        # With the region known, the one service for it is named as before.
+        named = crisis_reply(pack, kind, Region.scotland).text
+        assert reply.services_heading not in named and "- **" in named
+    assert listed >= 9
 
 
 def test_region_specific_topics_cover_every_region(pack: ContentPack) -> None:

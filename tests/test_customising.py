@@ -26,7 +26,7 @@ from bot.cli import main as cli_main
 from bot.content.hours import UK, open_status
 from bot.content.lint import lint_pack, reading_grade, syllables
 from bot.content.loader import ContentPack, ContentPackError, load_pack
-from bot.content.render import format_helpline, helplines_text, signpost_reply
+from bot.content.render import crisis_reply, format_helpline, helplines_text, signpost_reply
 from bot.content.schema import Helpline, Region, normalise_phone
 from tests.conftest import DEFAULT_PACK, ROOT, make_tracker
 
@@ -274,6 +274,15 @@ def test_mistake_hiding_a_crisis_service(tmp_path: Path) -> None:
         f"is in the {kind} crisis reply (crisis.yml), so it can't be hidden: crisis services always stay"
         for kind in ("suicide", "unavailable")
     ]
+
+
+def test_mistake_changing_a_crisis_replys_services_but_not_the_heading_that_names_them(tmp_path: Path) -> None:
+    services = ["rape_crisis_ew", "rape_crisis_scotland", "ni_dsa_helpline"]
+    root = overlay(tmp_path, {"crisis.yml": {"danger": {"helplines": services}}})
+    assert only_problem(root) == (
+        f"{root / 'en'}/crisis.yml: danger > services_heading: describes the default pack's services, and your "
+        "crisis.yml changes them: say what yours are, or set it to null to name each service"
+    )
 
 
 def test_mistake_colours_too_close_to_read(tmp_path: Path) -> None:
@@ -571,3 +580,18 @@ def test_hot_reload_never_logs_survivor_text(
     caplog.set_level(logging.DEBUG)
     run(ActionGreet(), make_tracker("greet", text="canary-7c1d my sergeant"))
     assert "canary-7c1d" not in caplog.text and "missing message(s): thank" in caplog.text
+
+
+def test_a_crisis_replys_services_with_their_own_heading_are_listed_by_region(tmp_path: Path) -> None:
+    services = ["rape_crisis_ew", "rape_crisis_scotland", "ni_dsa_helpline"]
+    heading = "Rape and sexual abuse lines, day or night:"
+    root = overlay(tmp_path, {"crisis.yml": {"danger": {"helplines": services, "services_heading": heading}}})
+    merged = load(root)
+    text = crisis_reply(merged, "danger", None).text
+    assert heading + f"\n- England and Wales: {merged.helplines['rape_crisis_ew'].phone}\n" in text
+
+
+def test_a_crisis_reply_without_a_services_heading_names_each_service(tmp_path: Path, pack: ContentPack) -> None:
+    root = overlay(tmp_path, {"crisis.yml": {"danger": {"services_heading": None}}})
+    text = crisis_reply(load(root), "danger", None).text
+    assert f"- **{pack.helplines['national_da_helpline'].name}** (England and Wales): call" in text

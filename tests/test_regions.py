@@ -244,8 +244,10 @@ def test_crisis_services_are_those_of_enabled_regions(tmp_path: Path, serve: Cal
     serve(pack)
     messages, _ = run(ActionCrisis(), make_tracker("crisis_danger", region="not_said"))
     text = text_of(messages)
-    assert pack.helplines["scotland_da_helpline"].name in text and pack.helplines["ni_dsa_helpline"].name in text
-    assert pack.helplines["national_da_helpline"].name not in text
+    # One line for each enabled region, with its number (crisis.yml's services_heading says what they are).
+    assert f"- Scotland: {pack.helplines['scotland_da_helpline'].phone}" in text
+    assert f"- Northern Ireland: {pack.helplines['ni_dsa_helpline'].phone}" in text
+    assert pack.helplines["national_da_helpline"].phone not in text and "England" not in text
     assert "999" in text
 
 

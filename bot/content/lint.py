@@ -74,6 +74,8 @@ def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
         yield pack.file_for(f"message:{key}", "messages.yml"), key, "", text
     for kind, reply in pack.crisis.replies():
         yield pack.file_for("crisis", "crisis.yml"), kind, "text", reply.text
+        if reply.services_heading:
+            yield pack.file_for("crisis", "crisis.yml"), kind, "services_heading", reply.services_heading
     for topic in pack.topics.values():
         file = pack.file_for(f"topic:{topic.id}", f"topics/{topic.id}.yml")
         yield file, topic.id, "title", topic.title

@@ -71,7 +71,7 @@ class ContentPack:
     overlay: Optional[Path] = None
     #: Which file each entry came from ("helpline:<id>", "topic:<id>", "message:<key>", "crisis", "menu").
     files: dict[str, str] = field(default_factory=dict)
-    #: Every YAML file read, default pack and overlay (hot reload watches them).
+    #: Every YAML file read, default pack and overlay, and the overlay's folders (hot reload watches them).
     watched: tuple[Path, ...] = ()
     #: Every topic's questions by id (ids are unique across the pack), and the topic each belongs to.
     questions: dict[str, Question] = field(default_factory=dict)
@@ -150,13 +150,22 @@ def load_pack(
     problems.extend(cross_check(models, merged))
     if problems or not models.complete():
         raise ContentPackError(problems or [Problem(str(base.root), "", "", "incomplete pack")])
-    return build(models, merged, base, over, tuple(pack_files(base_dir, over_dir, locale)))
+    return build(models, merged, base, over, (*pack_files(base_dir, over_dir, locale), *_overlay_folders(over_dir, locale)))
 
 
 def pack_files(content_dir: Path, overlay_dir: Optional[Path], locale: str) -> list[Path]:
     """Every YAML file the pack is read from (for hot reload: a change to any of them reloads)."""
     roots = [content_dir / locale] + ([overlay_dir / locale] if overlay_dir else [])
     return sorted(path for root in roots if root.is_dir() for path in root.rglob("*.yml"))
+
+
+def _overlay_folders(overlay_dir: Optional[Path], locale: str) -> list[Path]:
+    """The overlay's folders, watched too: a file added to them (the content studio's first publish of a
+    file, say) changes the folder, where watching only the files read before would miss it."""
+    if overlay_dir is None:
+        return []
+    root = overlay_dir / locale
+    return [folder for folder in (root, root / "topics") if folder.is_dir()]
 
 
 def _overlay_dir(content_dir: Path, overlay_dir: Optional[os.PathLike[str] | str]) -> Optional[Path]:
@@ -342,6 +351,17 @@ def cross_check(models: _Models, merged: Merged) -> list[Problem]:
         for helpline_id in sorted(set(reply.helplines) & set(merged.hidden_helplines)):
             message = f"is in the {kind} crisis reply (crisis.yml), so it can't be hidden: crisis services always stay"
             problems.append(Problem(merged.hidden_helplines[helpline_id], helpline_id, "hidden", message))
+        # The heading stands in for the services' names, so it must describe the services shown.
+        default_file = merged.base_files["crisis.yml"]
+        services_from, heading_from = (
+            merged.origins.file_for(("crisis.yml", kind, f), default_file) for f in ("helplines", "services_heading")
+        )
+        if reply.services_heading and services_from != default_file and heading_from == default_file:
+            message = (
+                "describes the default pack's services, and your crisis.yml changes them: "
+                "say what yours are, or set it to null to name each service"
+            )
+            problems.append(Problem(merged.file("crisis.yml"), kind, "services_heading", message))
     topic_files = models.topic_files
     problems.extend(
         _cross_references(

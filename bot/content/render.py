@@ -14,7 +14,16 @@ from typing import Optional
 
 from bot.content.hours import open_status
 from bot.content.loader import ContentPack
-from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_ANSWER, MAX_RESOURCES_PER_MESSAGE, Helpline, Question, Region, Topic
+from bot.content.schema import (
+    ALL_REGIONS,
+    MAX_RESOURCES_PER_ANSWER,
+    MAX_RESOURCES_PER_MESSAGE,
+    CrisisReply,
+    Helpline,
+    Question,
+    Region,
+    Topic,
+)
 
 #: The value of the `region` slot when the survivor chose not to say.
 NOT_SAID = "not_said"
@@ -214,8 +223,15 @@ def everywhere_reply(
     return Reply(text, (*region_buttons(pack), Button(pack.message("button_menu"), intent_payload("menu"))))
 
 
-def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: int, shown: Collection[str] = ()) -> list[Reply]:
-    """Page `page` of a topic, as one message; services in `shown` are left out.
+def topic_page(
+    pack: ContentPack,
+    topic: Topic,
+    region: Optional[Region],
+    page: int,
+    shown: Collection[str] = (),
+    now: Optional[dt.datetime] = None,
+) -> list[Reply]:
+    """Page `page` of a topic, as one message; services in `shown` are left out; "Open now" as at `now` (default: now).
 
     Returns an empty list when the topic has no such page. A topic that differs by region, with the
     region not known, gives what is the same everywhere and the regions to pick from.
@@ -231,7 +247,7 @@ def topic_page(pack: ContentPack, topic: Topic, region: Optional[Region], page: 
     heading = f"**{topic.title}**" if page == 0 else ""
     if page == 1 and topic.content_note:
         heading = _join(heading, f"_{topic.content_note}_")
-    text = _join(heading, label, content.text, helplines_text(pack, content.helplines, region, shown=shown))
+    text = _join(heading, label, content.text, helplines_text(pack, content.helplines, region, now, shown=shown))
     more = page + 1 < page_count(topic, region, enabled)
     return [Reply(text, navigation_buttons(pack, more))]
 
@@ -262,36 +278,68 @@ def answer_replies(
     return [Reply(text, tuple(buttons))]
 
 
+def _regions_of(pack: ContentPack, helpline: Helpline) -> str:
+    """The enabled regions a service is for, by name."""
+    return ", ".join(pack.region_name(r) for r in pack.enabled_regions if r in helpline.regions)
+
+
+def _crisis_reach(pack: ContentPack, helpline: Helpline, bare_phone: bool = False) -> str:
+    """How to reach a service in a crisis reply: its numbers (or link), then its hours unless open day and night.
+
+    `bare_phone`: the phone number without "call" before it, where a heading says what the lines are.
+    """
+    contacts = [
+        (helpline.phone if bare_phone else pack.message("contact_call", contact=helpline.phone)) if helpline.phone else "",
+        pack.message("contact_text", contact=helpline.text_number) if helpline.text_number else "",
+    ]
+    reach = ", ".join(c for c in contacts if c) or (helpline.chat or helpline.web or "")
+    hours = "" if helpline.open_24_7 else f". {helpline.hours or pack.message('hours_unknown')}"
+    return reach + hours
+
+
 def crisis_helpline(pack: ContentPack, helpline: Helpline, region: Optional[Region]) -> str:
     """One service in a crisis reply, on one line: name (and where, when the region is not known), contacts, hours.
 
-    Shorter than `format_helpline`, so that the numbers fit one phone screen even with one
-    service for each part of the UK.
+    Shorter than `format_helpline`, so that the numbers fit one phone screen.
     """
     where = ""
     names = [pack.region_name(r) for r in pack.enabled_regions if r in helpline.regions]
     if region is None and len(names) < len(pack.enabled_regions) and not any(n in helpline.name for n in names):
         where = " (" + ", ".join(names) + ")"
-    contacts = [
-        pack.message("contact_call", contact=helpline.phone) if helpline.phone else "",
-        pack.message("contact_text", contact=helpline.text_number) if helpline.text_number else "",
-    ]
-    reach = ", ".join(c for c in contacts if c) or (helpline.chat or helpline.web or "")
-    hours = "" if helpline.open_24_7 else f". {helpline.hours or pack.message('hours_unknown')}"
-    return f"**{helpline.name}**{where}: {reach}{hours}"
+    return f"**{helpline.name}**{where}: {_crisis_reach(pack, helpline)}"
+
+
+def one_per_region(pack: ContentPack, helplines: list[Helpline]) -> bool:
+    """Whether the services split the enabled regions between them: each region served by exactly one."""
+    return len(helplines) > 1 and all(sum(r in h.regions for h in helplines) == 1 for r in pack.enabled_regions)
+
+
+def crisis_services(pack: ContentPack, reply: CrisisReply, region: Optional[Region]) -> str:
+    """A crisis reply's services under their heading, one line each; empty when none apply.
+
+    With the region not known and one service for each part of the UK, the reply's
+    `services_heading` says what they are and each line gives only where and how to reach it:
+    three long names would push the reply past one phone screen, and the survivor needs the
+    number for where they are.
+    """
+    chosen = [pack.helplines[i] for i in reply.helplines if serves(pack.helplines[i], region, pack.enabled_regions)]
+    chosen = chosen[:MAX_RESOURCES_PER_MESSAGE]
+    if not chosen:
+        return ""
+    if region is None and reply.services_heading and one_per_region(pack, chosen):
+        lines = [f"- {_regions_of(pack, h)}: {_crisis_reach(pack, h, bare_phone=True)}" for h in chosen]
+        return reply.services_heading + "\n" + "\n".join(lines)
+    heading = pack.message("crisis_helplines_heading" if all(h.open_24_7 for h in chosen) else "helplines_heading")
+    return heading + "\n" + "\n".join(f"- {crisis_helpline(pack, h, region)}" for h in chosen)
 
 
 def crisis_reply(pack: ContentPack, kind: str, region: Optional[Region]) -> Reply:
-    """The first answer to danger now ("danger") or thoughts of suicide or self-harm ("suicide").
+    """The first answer to danger now ("danger"), thoughts of suicide or self-harm ("suicide") or another crisis kind.
 
     Its services are always shown, even when shown before in the conversation, one line each.
     """
     reply = getattr(pack.crisis, kind)
-    chosen = [pack.helplines[i] for i in reply.helplines if serves(pack.helplines[i], region, pack.enabled_regions)]
-    chosen = chosen[:MAX_RESOURCES_PER_MESSAGE]
-    heading = pack.message("crisis_helplines_heading" if all(h.open_24_7 for h in chosen) else "helplines_heading")
-    services = heading + "\n" + "\n".join(f"- {crisis_helpline(pack, h, region)}" for h in chosen) if chosen else ""
-    text = _join(reply.text, services, pack.message("crisis_leave"))
+    text = _join(reply.text, crisis_services(pack, reply, region), pack.message("crisis_leave"))
     buttons = (
         Button(pack.message("crisis_safe_button"), intent_payload("safe_now")),
         Button(pack.message("button_stop"), intent_payload("stop")),

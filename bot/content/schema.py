@@ -161,9 +161,13 @@ class Source(_Strict):
     documentation can source; the path is relative to the project folder.
     """
 
-    url: Optional[str] = None
-    doc: Optional[str] = None
-    title: Annotated[str, Field(min_length=3)]
+    url: Annotated[Optional[str], Field(description="The web address of the page that supports the claim, starting https://")] = (
+        None
+    )
+    doc: Annotated[
+        Optional[str], Field(description="Or a file of this project, such as docs/privacy.md (for facts about the assistant)")
+    ] = None
+    title: Annotated[str, Field(min_length=3, description="What the page is, in a few words, for the person who checks it")]
 
     _url = field_validator("url")(_check_url)
 
@@ -179,8 +183,10 @@ class Source(_Strict):
 class Sourced(_Strict):
     """Anything that states facts carries its sources and the date someone last checked them."""
 
-    sources: Annotated[list[Source], Field(min_length=1)]
-    last_reviewed: dt.date
+    sources: Annotated[list[Source], Field(min_length=1, description="The pages that support what this entry says")]
+    last_reviewed: Annotated[
+        dt.date, Field(description="The day someone last checked this entry against its sources; change it only after checking")
+    ]
 
 
 class Day(str, Enum):
@@ -206,9 +212,9 @@ class OpeningPeriod(_Strict):
     A `close` at or before `open` means the next morning: 20:00 to 02:00 is open past midnight.
     """
 
-    days: Annotated[list[Day], Field(min_length=1)]
-    open: dt.time
-    close: dt.time
+    days: Annotated[list[Day], Field(min_length=1, description="The days these hours apply to")]
+    open: Annotated[dt.time, Field(description="Opening time, UK time, 24-hour clock (like 09:30)")]
+    close: Annotated[dt.time, Field(description="Closing time; a time before opening means the next morning (20:00 to 02:00)")]
 
     @field_validator("open", "close", mode="before")
     @classmethod
@@ -232,20 +238,36 @@ class OpeningPeriod(_Strict):
 class Helpline(Sourced):
     """A service a survivor can contact."""
 
-    id: Annotated[str, Field(pattern=_ID)]
-    name: Annotated[str, Field(min_length=2)]
-    phone: Optional[str] = None
-    text_number: Optional[str] = None
-    email: Optional[str] = None
-    web: Optional[str] = None
-    chat: Optional[str] = None
+    id: Annotated[
+        str, Field(pattern=_ID, description="A short name for the service in lower case, like local_helpline; never shown")
+    ]
+    name: Annotated[str, Field(min_length=2, description="The service's name as survivors see it")]
+    phone: Annotated[Optional[str], Field(description="The number to call, as people dial it in the UK (like 0808 802 9999)")] = (
+        None
+    )
+    text_number: Annotated[
+        Optional[str], Field(description="The number to send a text message to, if the service takes texts")
+    ] = None
+    email: Annotated[Optional[str], Field(description="The service's e-mail address, if survivors can write to it")] = None
+    web: Annotated[Optional[str], Field(description="The service's web page, starting https://")] = None
+    chat: Annotated[Optional[str], Field(description="The page of its online chat, starting https://, if it has one")] = None
     #: Opening hours in words; None when not confirmed (the survivor is told to check the website).
-    hours: Optional[str] = None
-    open_24_7: bool = False
+    hours: Annotated[
+        Optional[str],
+        Field(
+            description="Opening hours in words, as survivors read them; leave empty if not confirmed (they are told to check the website)"
+        ),
+    ] = None
+    open_24_7: Annotated[bool, Field(description="Open all day and night, every day (then leave the opening times empty)")] = (
+        False
+    )
     #: Confirmed opening times, UK time; shown as "Open now" or "Opens at ...". Leave out when unsure.
-    opening_hours: Optional[Annotated[list[OpeningPeriod], Field(min_length=1)]] = None
-    for_whom: Annotated[str, Field(min_length=3)]
-    regions: Annotated[list[Region], Field(min_length=1)]
+    opening_hours: Annotated[
+        Optional[Annotated[list[OpeningPeriod], Field(min_length=1)]],
+        Field(description='Confirmed opening times, so the assistant can say "Open now"; leave empty when unsure'),
+    ] = None
+    for_whom: Annotated[str, Field(min_length=3, description="Who the service is for, in one plain sentence")]
+    regions: Annotated[list[Region], Field(min_length=1, description="The parts of the UK the service serves")]
 
     _web = field_validator("web", "chat")(_check_url)
     _phones = field_validator("phone", "text_number")(_check_phone)
@@ -371,6 +393,11 @@ class CrisisReply(_Strict):
 
     text: Annotated[str, Field(min_length=1)]
     helplines: Annotated[list[str], Field(max_length=MAX_RESOURCES_PER_MESSAGE)] = []
+    #: What the services are ("Domestic abuse helplines, open day or night:"), for when the region
+    #: is not known and they are one for each part of the UK: then this heads one short line per
+    #: region (where, and how to reach it) instead of a line per service with its long name, so
+    #: the reply fits one phone screen. Without it, each service is named.
+    services_heading: Optional[Annotated[str, Field(min_length=3)]] = None
 
 
 #: The crisis replies a pack holds: one per crisis kind (rasa_plugins/crisis_matcher.py), and
@@ -422,9 +449,23 @@ def contrast_ratio(first: str, second: str) -> float:
 class BrandColours(_Strict):
     """The web widget's colours: `primary` behind the header, launcher and the survivor's own messages."""
 
-    primary: Annotated[str, Field(pattern=_HEX_COLOUR)] = "#24496b"
+    primary: Annotated[
+        str,
+        Field(
+            pattern=_HEX_COLOUR,
+            title="Main colour",
+            description="Behind the header, the chat button and the survivor's own messages, like #24496b",
+        ),
+    ] = "#24496b"
     #: Text on `primary`; the pair must reach 4.5:1 contrast.
-    on_primary: Annotated[str, Field(pattern=_HEX_COLOUR)] = "#ffffff"
+    on_primary: Annotated[
+        str,
+        Field(
+            pattern=_HEX_COLOUR,
+            title="Text colour on the main colour",
+            description="Like #ffffff; the two colours must contrast enough to read (4.5:1)",
+        ),
+    ] = "#ffffff"
 
     @model_validator(mode="after")
     def _readable(self) -> BrandColours:
@@ -438,14 +479,24 @@ class Branding(_Strict):
     """How the web widget looks. Every field is optional; the defaults are calm and accessible."""
 
     #: Shown at the top of the widget; the pack's bot_name when unset.
-    title: Annotated[Optional[str], Field(min_length=1, max_length=60)] = None
-    colours: BrandColours = BrandColours()
+    title: Annotated[
+        Optional[str],
+        Field(min_length=1, max_length=60, description="Shown at the top of the chat window; the bot's name if empty"),
+    ] = None
+    colours: Annotated[BrandColours, Field(description="The chat window's colours")] = BrandColours()
     #: A small picture beside the title (https only); none by default.
-    avatar_url: Optional[str] = None
+    avatar_url: Annotated[
+        Optional[str], Field(title="Picture", description="A small picture beside the title: its https:// address")
+    ] = None
     #: A short line shown when the widget opens, before the first message.
-    intro: Annotated[Optional[str], Field(min_length=1, max_length=500)] = None
+    intro: Annotated[
+        Optional[str], Field(min_length=1, max_length=500, description="A short line shown when the chat window opens")
+    ] = None
     #: Where quick exit goes (https only); overrides WEB_EXIT_URL when set.
-    exit_url: Optional[str] = None
+    exit_url: Annotated[
+        Optional[str],
+        Field(title="Quick exit page", description="Where Quick exit takes someone at once: an everyday site, starting https://"),
+    ] = None
 
     _urls = field_validator("avatar_url", "exit_url")(_check_url)
 
@@ -453,15 +504,28 @@ class Branding(_Strict):
 class PackInfo(_Strict):
     """Name and region labels of the pack, and the web widget's branding."""
 
-    locale: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
-    bot_name: Annotated[str, Field(min_length=1, max_length=60)]
+    locale: Annotated[
+        str,
+        Field(
+            pattern=r"^[a-z]{2}(-[A-Z]{2})?$", title="Language", description="The pack's language code, the same as its folder"
+        ),
+    ]
+    bot_name: Annotated[
+        str, Field(min_length=1, max_length=60, title="Bot name", description="The assistant's name on every channel")
+    ]
     regions: dict[Region, Annotated[str, Field(min_length=1)]]
     #: The region used until the survivor says otherwise (a regional service sets its own); None asks.
-    default_region: Optional[Region] = None
+    default_region: Annotated[
+        Optional[Region],
+        Field(description="The region answered for until the survivor says otherwise; none to ask them"),
+    ] = None
     #: The regions this pack answers for; all of them unless a regional service names only its own.
     #: With one region enabled the assistant never asks where the survivor is.
-    enabled_regions: Annotated[list[Region], Field(min_length=1)] = list(ALL_REGIONS)
-    branding: Branding = Branding()
+    enabled_regions: Annotated[
+        list[Region],
+        Field(min_length=1, title="Regions you cover", description="With one region the assistant never asks where someone is"),
+    ] = list(ALL_REGIONS)
+    branding: Annotated[Branding, Field(description="How the web chat window looks")] = Branding()
 
     @field_validator("regions")
     @classmethod

@@ -65,7 +65,7 @@ def first_replies(pack: ContentPack, intro: str) -> Iterator[tuple[str, list[Rep
     yield "greeting", [Reply(intro), menu_reply(pack, pack.message("greeting_question"))]
     yield "menu", [menu_reply(pack)]
     regions: tuple[Region | None, ...] = (None, *pack.enabled_regions)
-    for kind in ("danger", "suicide", "harm_risk", "suicide_signs"):
+    for kind in [kind for kind, _ in pack.crisis.replies() if kind != "unavailable"]:
         for region in regions:
             yield f"crisis {kind} ({region.value if region else 'region not known'})", [crisis_reply(pack, kind, region)]
     for topic in pack.topics.values():

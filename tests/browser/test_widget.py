@@ -670,10 +670,6 @@ async def answer_heights(page: Page, gateway: Gateway, answers: dict[str, list[R
     return heights
 
 
-#: How many phone screens a crisis reply may take when it lists one helpline per region.
-CRISIS_ALL_REGIONS_SCREENS = 1.2
-
-
 async def test_the_packs_first_answers_start_in_view_on_a_phone(browser: Any, gateway: Gateway) -> None:
     """Each starts in view and fits one phone screen; the figures go to results/widget/phone-screens.txt.
 
@@ -682,16 +678,16 @@ async def test_the_packs_first_answers_start_in_view_on_a_phone(browser: Any, ga
     """
     pack = gateway.app[PACK]
     intro = Reply(pack.message("intro", minutes="30"))
-    answers = {
-        "greeting": [intro, menu_reply(pack, pack.message("greeting_question"))],
-        "danger": [crisis_reply(pack, "danger", None)],
-        "suicide": [crisis_reply(pack, "suicide", None)],
-        "danger-scotland": [crisis_reply(pack, "danger", Region.scotland)],
-        "harm_risk": [crisis_reply(pack, "harm_risk", None)],
-        "harm_risk-scotland": [crisis_reply(pack, "harm_risk", Region.scotland)],
-        "helplines": topic_page(pack, pack.topics["helplines"], None, 0),
-        "helplines-england-wales": topic_page(pack, pack.topics["helplines"], Region.england_wales, 0),
-    }
+    answers = {"greeting": [intro, menu_reply(pack, pack.message("greeting_question"))]}
+    # Every crisis reply the assistant sends ("unavailable" is the offline help, not a reply to a
+    # message), with the region not known and in each region.
+    for kind, _ in pack.crisis.replies():
+        if kind != "unavailable":
+            for region in (None, *pack.enabled_regions):
+                name = kind + (f"-{region.value.replace('_', '-')}" if region else "")
+                answers[name] = [crisis_reply(pack, kind, region)]
+    answers["helplines"] = topic_page(pack, pack.topics["helplines"], None, 0)
+    answers["helplines-england-wales"] = topic_page(pack, pack.topics["helplines"], Region.england_wales, 0)
     context, page = await new_page(browser, "phone")
     try:
         await page.goto(gateway.url + "/")
@@ -703,10 +699,9 @@ async def test_the_packs_first_answers_start_in_view_on_a_phone(browser: Any, ga
     (RESULTS / "widget" / "phone-screens.txt").write_text(
         "".join(f"{name}: {height:.2f} phone screens\n" for name, height in heights.items())
     )
-    # With the region not known, a crisis reply gives a helpline for each part of the UK, each with
-    # its own call link: a little over one screen, its first call button well inside the first.
-    allowed = {"danger": CRISIS_ALL_REGIONS_SCREENS, "harm_risk": CRISIS_ALL_REGIONS_SCREENS}
-    too_long = {name: round(height, 2) for name, height in heights.items() if height > allowed.get(name, 1.0)}
+    # Crisis replies included: with the region not known, their helplines for each part of the UK
+    # are one short line each (crisis.yml's services_heading says what they are).
+    too_long = {name: round(height, 2) for name, height in heights.items() if height > 1.0}
     assert not too_long, f"longer than one phone screen: {too_long}"
 
 
@@ -725,6 +720,30 @@ async def test_crisis_answers_start_with_large_call_buttons(page: Page, gateway:
     # Right under the first sentence that gives them, inside the first screen of the answer.
     assert await first_line_in_view(turn)
     await expect(calls.first).to_be_in_viewport()
+
+
+async def test_a_danger_reply_with_the_region_not_known_shows_every_regions_number_on_the_first_phone_screen(
+    browser: Any, gateway: Gateway
+) -> None:
+    """999 and Samaritans as large buttons first, then a domestic abuse line for each part of the UK: none below the fold."""
+    pack = gateway.app[PACK]
+    message = "he's outside the door and I'm scared"
+    gateway.rasa.scripted[message] = rest([crisis_reply(pack, "danger", None)])
+    context, page = await new_page(browser, "phone")
+    try:
+        await page.goto(gateway.url + "/")
+        await page.get_by_role("button", name="Open chat").click()
+        await say(page, message)
+        turn = page.locator(".sg-turn--bot").last
+        await expect(turn.locator(".sg-calls").get_by_role("link")).to_have_text(["Call 999", "Call Samaritans on 116 123"])
+        assert await first_line_in_view(turn)
+        for helpline_id in pack.crisis.danger.helplines:
+            number = turn.get_by_role("link", name=pack.helplines[helpline_id].phone, exact=True)
+            await expect(number).to_be_in_viewport(ratio=1)
+        await expect(turn.get_by_role("button", name=pack.message("button_stop"))).to_be_in_viewport(ratio=1)
+        await shot(page, "crisis-danger-phone")
+    finally:
+        await context.close()
 
 
 # --- Comfort: text size, dark mode, forced colours --------------------------------------------------

@@ -32,10 +32,23 @@ class CrisisDetectorTest(unittest.TestCase):
         self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_danger")
 
     def test_danger_while_leaving_the_chat_gets_the_short_leave_now_reply(self) -> None:
-        for text in ("got to go, he's here", "he's back. gtg", "can't talk, someone's here", "he's here, hide this"):
+        # An arrival said as the whole message: the abuser is already there, so the screen clears.
+        for text in (
+            "got to go, he's here",
+            "he's back. gtg",
+            "can't talk, someone's here",
+            "he's here, hide this",
+            "he's home",
+            "he's walking in",
+        ):
             (result,) = self.detector.process([message(text)])
             self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "leave_now", text)
-        for text in ("he's home", "he's outside, I have to go and hide", "can you call 999 i cant talk"):
+        for text in (
+            "he's home and he's drunk",
+            "my ex is on his way here",
+            "he's outside, I have to go and hide",
+            "can you call 999 i cant talk",
+        ):
             (result,) = self.detector.process([message(text)])
             self.assertEqual(result.get(INTENT)[INTENT_NAME_KEY], "crisis_danger", text)
         (result,) = self.detector.process([message("I want to kill myself, got to go")])

@@ -1,0 +1,107 @@
+"""The content studio in real Chromium: sign in, edit a helpline, see content check's problem, fix it, preview.
+
+Screenshots go to results/studio/ (git-ignored). The studio runs in-process on 127.0.0.1 with
+its own overlay and data folders under tmp_path; nothing reaches the internet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import expect
+
+from bot.content.schema import contrast_ratio
+from bot.studio.app import make_app
+from tests.browser.conftest import RESULTS
+from tests.servers import free_port
+from tests.studio.conftest import PASSWORD, make_settings
+
+Page = Any
+SHOTS = RESULTS / "studio"
+#: A check loads the whole pack (seconds on a busy machine): how long to wait for its answer.
+CHECK_SECONDS = 30
+
+
+@pytest.fixture
+async def studio_url(tmp_path: Path) -> AsyncIterator[str]:
+    port = free_port()
+    runner = web.AppRunner(make_app(make_settings(tmp_path)), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def axe_violations(page: Page) -> str:
+    results = await Axe().run(page)
+    return "" if results.violations_count == 0 else results.generate_report()
+
+
+async def shot(page: Page, name: str, part: str = "") -> None:
+    """results/studio/<name>.png: the whole page, or only the element `part` (a CSS selector)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    if part:
+        await page.locator(part).screenshot(path=str(SHOTS / f"{name}.png"))
+    else:
+        await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def test_an_editor_sees_problems_as_they_type_fixes_them_and_previews_the_change(browser: Any, studio_url: str) -> None:
+    # bypass_csp lets axe-core inject its script; the studio's own pages run under their CSP otherwise.
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(CHECK_SECONDS * 1000)
+    page = await context.new_page()
+    await page.goto(studio_url + "/")
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert await axe_violations(page) == ""
+    await page.get_by_label("Name").fill("edna")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+    await page.goto(studio_url + "/helplines/galop")
+    phone = page.get_by_label("Phone (optional)", exact=True)
+    problems = page.locator('ul.problems[data-field="phone"]')
+    await phone.fill("0808 802 999")
+    await expect(problems).to_contain_text(
+        "galop > phone: '0808 802 999' is not a valid UK phone number: check the digits (a full number has 10 or 11 digits)",
+        timeout=CHECK_SECONDS * 1000,
+    )
+    await expect(phone).to_have_attribute("aria-invalid", "true")
+    await shot(page, "helpline-bad-number")
+    await shot(page, "phone-problem", ".field:has(#f-phone)")
+    assert await axe_violations(page) == ""
+
+    await phone.fill("0800 999 5428")
+    await page.get_by_label("Hours (optional)", exact=True).fill("Monday to Friday, 10am to 5pm")
+    await expect(page.locator(".checking")).to_have_text("No problems found.", timeout=CHECK_SECONDS * 1000)
+    await expect(problems).to_be_empty()
+    await expect(phone).not_to_have_attribute("aria-invalid", "true")
+    await page.get_by_role("button", name="Save to the draft").click()
+    await expect(page.get_by_text("Saved to the draft.")).to_be_visible()
+
+    await page.get_by_role("link", name="Preview").click()
+    for region in ("England and Wales", "Scotland", "Northern Ireland"):
+        section = page.get_by_role("region", name=region)
+        await expect(section.get_by_text("Monday to Friday, 10am to 5pm").first).to_be_visible()
+        await expect(section.locator(".bubble").first).to_contain_text("999")
+    await shot(page, "preview")
+    assert await axe_violations(page) == ""
+
+    await page.get_by_role("link", name="Name and look").click()
+    await page.get_by_label("Text colour on the main colour").fill("#2f4f6f")
+    await expect(page.locator('ul.problems[data-field="branding.colours"]')).to_contain_text(
+        f"branding.colours: primary and on_primary have contrast {contrast_ratio('#24496b', '#2f4f6f'):.2f}:1; "
+        "at least 4.5:1 is needed",
+        timeout=CHECK_SECONDS * 1000,
+    )
+    await shot(page, "pack-colours")
+    assert await axe_violations(page) == ""
+    await context.close()
