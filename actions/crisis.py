@@ -21,7 +21,7 @@ from bot.content.render import (
     topic_page,
 )
 
-#: The crisis kind each crisis intent answers (bot/rasa_plugins/crisis_matcher.py sets the intent).
+#: The crisis kind each crisis intent answers (rasa_plugins/crisis_matcher.py sets the intent).
 CRISIS_KIND_FOR_INTENT = {
     "crisis_danger": "danger",
     "crisis_suicide": "suicide",

@@ -11,7 +11,7 @@ from bot.content.render import Reply
 
 
 class ActionStop(SupportAction):
-    """Says the conversation is gone and has the tracker store delete it (see bot/rasa_plugins/tracker_store.py)."""
+    """Says the conversation is gone and has the tracker store delete it (see rasa_plugins/tracker_store.py)."""
 
     action_name = "action_stop"
     states_region = False  # it says so itself, or has more urgent things to say

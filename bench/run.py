@@ -60,7 +60,7 @@ COLD_START_TIMEOUT_SECONDS = 400.0
 DEFAULT_TTL_SECONDS = 1800
 #: Serial latency is measured in this many rounds, alternating between the stacks.
 SERIAL_ROUNDS = 4
-GATEWAY_NOTE = "skipped: bot/gateway/web.py does not exist yet"
+GATEWAY_NOTE = "skipped: bot/gateway/web/channel.py does not exist yet"
 
 
 @dataclass(frozen=True)

@@ -292,5 +292,5 @@ def stock_stack(work: Path, tag: str, model: Path) -> Stack:
 
 
 def gateway_available() -> bool:
-    """Whether the gateway's web API module (bot/gateway/web.py) exists in this tree yet."""
-    return (PROJECT_ROOT / "bot" / "gateway" / "web.py").exists()
+    """Whether the gateway's web API module (bot/gateway/web/channel.py) exists in this tree yet."""
+    return (PROJECT_ROOT / "bot" / "gateway" / "web" / "channel.py").exists()

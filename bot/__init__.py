@@ -1,4 +1,5 @@
 """The gateway and shared app code: content pack, channels, privacy helpers, CLI and supervisor.
 
-`bot.rasa_plugins` is the exception: it runs inside the Rasa server and imports only Rasa's dependencies.
+Code that runs inside the Rasa server is not here but in the top-level `rasa_plugins` package: it lives in
+another environment (.venv-rasa) and imports only Rasa's dependencies.
 """

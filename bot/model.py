@@ -42,7 +42,7 @@ def model_path(settings: Settings | None = None, root: Path = PROJECT_ROOT) -> P
 
 def rasa_command(settings: Settings, *args: str) -> list[str]:
     """A Rasa CLI command in the Rasa environment, with log redaction installed before Rasa starts."""
-    return [str(settings.rasa_venv / "bin" / "python"), "-m", "bot.rasa_plugins.serve", *args]
+    return [str(settings.rasa_venv / "bin" / "python"), "-m", "rasa_plugins.serve", *args]
 
 
 def ensure_model(settings: Settings | None = None) -> Path:

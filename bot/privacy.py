@@ -1,6 +1,6 @@
 """Keep personal data out of logs in the app processes (gateway, action server, tools).
 
-The redaction itself lives in `bot.rasa_plugins.log_redaction` (standard library only) so the
+The redaction itself lives in `rasa_plugins.log_redaction` (standard library only) so the
 Rasa server uses exactly the same filter.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.rasa_plugins.log_redaction import REDACTED, RedactingFilter, install_everywhere, redact
+from rasa_plugins.log_redaction import REDACTED, RedactingFilter, install_everywhere, redact
 
 #: Loggers that log request URLs (with the bot token) or update contents at INFO or DEBUG.
 NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext", "aiohttp.access", "apscheduler")

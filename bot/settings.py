@@ -47,7 +47,7 @@ class Settings:
     #: Where Rasa keeps conversations: "memory" (default; nothing on disk), or opt-in "redis" / "sql",
     #: both always with expiry (TRACKER_TTL_SECONDS).
     tracker_store: str = field(default_factory=lambda: os.environ.get("TRACKER_STORE", "memory").lower())
-    #: Redis for TRACKER_STORE=redis; when set, gateways also keep their short-lived state there (bot/gateway/state.py).
+    #: Redis for TRACKER_STORE=redis; when set, gateways also keep their short-lived state there (bot/gateway/state/).
     redis_host: str = field(default_factory=lambda: os.environ.get("REDIS_HOST", ""))
     redis_port: int = field(default_factory=lambda: _int("REDIS_PORT", 6379))
     redis_db: int = field(default_factory=lambda: _int("REDIS_DB", 0))
@@ -66,7 +66,7 @@ class Settings:
     #: Seconds the gateway waits for Rasa before answering with the static crisis and helpline content.
     rasa_timeout_seconds: int = field(default_factory=lambda: _int("RASA_TIMEOUT_SECONDS", 10))
 
-    # --- Web widget (bot/gateway/web.py) ---
+    # --- Web widget (bot/gateway/web/) ---
     #: Origins allowed to embed the widget and call its API (CORS), e.g. https://charity.example.
     web_allowed_origins: tuple[str, ...] = field(default_factory=lambda: _list("WEB_ALLOWED_ORIGINS"))
     #: Where quick exit sends the page. Neutral by default; a charity may choose another.
@@ -79,7 +79,7 @@ class Settings:
     #: fine for one gateway; gateways sharing Redis need the same key to share the per-address limit.
     web_client_hash_key: str = field(default_factory=lambda: os.environ.get("WEB_CLIENT_HASH_KEY", ""), repr=False)
 
-    # --- Telegram (bot/gateway/telegram.py) ---
+    # --- Telegram (bot/gateway/telegram/) ---
     #: From BotFather. Unset: Telegram is off and everything else runs.
     telegram_bot_token: str = field(default_factory=lambda: os.environ.get("TELEGRAM_BOT_TOKEN", ""), repr=False)
     #: Bot API base URL, for a self-hosted Bot API server (python-telegram-bot's base_url).

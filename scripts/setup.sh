@@ -27,6 +27,6 @@ build_env() {  # build_env DIR LOCK EXTRA...
 build_env .venv-rasa requirements/rasa.lock
 build_env .venv requirements/app.lock pyproject.toml
 # The project itself, editable, without touching the locked dependencies.
-if ! .venv/bin/python -c 'import bot, actions' >/dev/null 2>&1 || [ ! -e .venv/bin/survivor-bot ]; then
+if ! .venv/bin/python -c 'import bot, actions, rasa_plugins' >/dev/null 2>&1 || [ ! -e .venv/bin/survivor-bot ]; then
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 fi

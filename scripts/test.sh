@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 APP=.venv/bin/python
-RASA=".venv-rasa/bin/python -m bot.rasa_plugins.serve"
+RASA=".venv-rasa/bin/python -m rasa_plugins.serve"
 mkdir -p results
 
 step() { local name=$1; shift; echo; echo "==> $name"; local t=$SECONDS; "$@"; echo "    ($name: $((SECONDS - t)) s)"; }

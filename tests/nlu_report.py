@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.rasa_plugins.crisis_matcher import INTENT_FOR_KIND
+from rasa_plugins.crisis_matcher import INTENT_FOR_KIND
 
 #: Every crisis intent: each answers with 999 or Samaritans first, so any of them catches a crisis example.
 CRISIS_INTENTS = set(INTENT_FOR_KIND.values())

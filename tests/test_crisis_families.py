@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rasa_plugins.crisis_matcher import CrisisMatcher
+from rasa_plugins.crisis_matcher import CrisisMatcher
 from tests.crisis_dev.sets import Figure, family_figures
 
 # The lead removes this mark when the crisis v2 matcher lands.

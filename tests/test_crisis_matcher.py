@@ -8,7 +8,7 @@ import pytest
 
 from bot.content.loader import ContentPack
 from bot.content.render import static_fallback
-from bot.rasa_plugins.crisis_matcher import CrisisMatcher, normalise
+from rasa_plugins.crisis_matcher import CrisisMatcher, normalise
 from tests.crisis_dev.sets import (
     all_messages,
     crisis_messages,
@@ -153,7 +153,7 @@ def test_static_fallback_answers_a_crisis_with_its_graded_reply_first(pack: Cont
 
 
 def test_a_huge_paste_is_read_up_to_the_longest_message_a_channel_carries(pack: ContentPack) -> None:
-    from bot.rasa_plugins.crisis_matcher import MAX_CHARS
+    from rasa_plugins.crisis_matcher import MAX_CHARS
 
     early = "I want to kill myself. " + "help " * 20_000
     assert pack.crisis_matcher.detect(early) == "suicide"

@@ -1,4 +1,4 @@
-"""Gateway core: expiring maps, rate limits, the Rasa client's fallback, and log redaction."""
+"""Gateway core: expiring maps, rate limits, the degraded-mode fallback, the Rasa client's fallback, and log redaction."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.content.loader import ContentPack
-from bot.gateway.expiring import ExpiringMap, RateLimiter
 from bot.gateway.rasa_client import RasaClient, replies_from_rest
+from bot.gateway.state.base import StateUnavailableError, or_default
+from bot.gateway.state.memory import ExpiringMap, MemoryLimiter
 from bot.privacy import RedactingFilter, redact
 
 
@@ -39,14 +40,30 @@ def test_expiring_map_is_bounded() -> None:
     assert 0 not in items and 1 in items and 2 in items
 
 
-def test_rate_limiter_window_is_not_extended_by_traffic() -> None:
+async def test_rate_limiter_window_is_not_extended_by_traffic() -> None:
     clock = Clock()
-    limiter = RateLimiter(limit=2, window=10, clock=clock)
-    assert limiter.allow("k") and limiter.allow("k") and not limiter.allow("k")
+    limiter = MemoryLimiter(limit=2, window=10, clock=clock)
+    assert await limiter.allow("k") and await limiter.allow("k") and not await limiter.allow("k")
     clock.now = 9
-    assert not limiter.allow("k")
+    assert not await limiter.allow("k")
     clock.now = 10
-    assert limiter.allow("k")
+    assert await limiter.allow("k")
+
+
+async def test_or_default_gives_the_fallback_only_when_the_shared_store_cannot_answer() -> None:
+    async def answers() -> int:
+        return 5
+
+    async def unavailable() -> int:
+        raise StateUnavailableError("ConnectionError")
+
+    async def broken() -> int:
+        raise ValueError("a bug is not an outage")
+
+    assert await or_default(answers(), 0) == 5
+    assert await or_default(unavailable(), 0) == 0
+    with pytest.raises(ValueError):
+        await or_default(broken(), 0)
 
 
 def test_rest_payload_parsing_ignores_junk() -> None:

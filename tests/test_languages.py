@@ -22,8 +22,8 @@ from bot.content.lint import lint_pack
 from bot.content.loader import ContentPack, ContentPackError, load_pack
 from bot.content.render import format_helpline
 from bot.content.schema import CHANNEL_TEXTS
-from bot.gateway import telegram_texts
-from bot.gateway.web import STATIC_DIR, widget_labels
+from bot.gateway.telegram import texts as telegram_texts
+from bot.gateway.web.channel import STATIC_DIR, widget_labels
 from tests.conftest import DEFAULT_PACK
 from tests.gateway.web_stub import web_gateway
 

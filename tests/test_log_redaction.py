@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.rasa_plugins.log_redaction import RedactingFilter, redact
+from rasa_plugins.log_redaction import RedactingFilter, redact
 
 
 @pytest.mark.parametrize(

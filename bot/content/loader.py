@@ -37,8 +37,8 @@ from bot.content.schema import (
     Topic,
     check_channel_text,
 )
-from bot.rasa_plugins.command_map import CommandMap
-from bot.rasa_plugins.crisis_matcher import CrisisMatcher
+from rasa_plugins.command_map import CommandMap
+from rasa_plugins.crisis_matcher import CrisisMatcher
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "data" / "content"
 DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"

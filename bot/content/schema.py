@@ -400,7 +400,7 @@ class CrisisReply(_Strict):
     services_heading: Optional[Annotated[str, Field(min_length=3)]] = None
 
 
-#: The crisis replies a pack holds: one per crisis kind (bot/rasa_plugins/crisis_matcher.py), and
+#: The crisis replies a pack holds: one per crisis kind (rasa_plugins/crisis_matcher.py), and
 #: what a channel says when the assistant can't be reached.
 CRISIS_REPLY_KINDS = ("danger", "suicide", "harm_risk", "suicide_signs", "unavailable", "recent_assault")
 
@@ -699,7 +699,7 @@ CHANNEL_TEXTS: dict[str, dict[str, TextSpec]] = {
         "embed_back": _TEXT,
         "footer": _TEXT,
     },
-    # What the widget shows when the gateway refuses a request (bot/gateway/web.py), by error code.
+    # What the widget shows when the gateway refuses a request (bot/gateway/web/channel.py), by error code.
     "widget_errors": {
         "bad_request": _TEXT,
         "empty": _TEXT,

@@ -9,7 +9,8 @@ from aiohttp import web
 
 from bot.content.loader import ContentPack, load_pack
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.state import GatewayState, open_state
+from bot.gateway.state import open_state
+from bot.gateway.state.base import GatewayState
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 PACK: web.AppKey[ContentPack] = web.AppKey("pack", ContentPack)
 RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
-#: Sessions, counters, Telegram ids: in memory, or in Redis shared with other gateways (bot/gateway/state.py).
+#: Sessions, counters, Telegram ids: in memory, or in Redis shared with other gateways (bot/gateway/state/).
 STATE: web.AppKey[GatewayState] = web.AppKey("state")
 
 #: Each channel module offers `setup(app) -> None`; they are attached in this order.
@@ -65,7 +66,7 @@ def create_app(
 def default_channels() -> list[ChannelSetup]:
     """The channel modules that exist in this build, in order."""
     found: list[ChannelSetup] = []
-    for module_name in ("bot.gateway.web", "bot.gateway.telegram"):
+    for module_name in ("bot.gateway.web.channel", "bot.gateway.telegram.channel"):
         try:
             module = __import__(module_name, fromlist=["setup"])
         except ModuleNotFoundError as error:

@@ -13,6 +13,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY requirements/app.lock requirements/app.lock
 COPY bot bot
+# The app imports the Rasa plugins' pure parts (fixed commands, crisis patterns, log redaction).
+COPY rasa_plugins rasa_plugins
 COPY actions actions
 COPY data/content data/content
 COPY domain.yml domain.yml

@@ -14,8 +14,7 @@ COPY requirements/rasa.lock requirements/rasa.lock
 RUN pip install -r requirements/rasa.lock
 
 COPY config.yml domain.yml credentials.yml endpoints.yml endpoints.redis.yml endpoints.sql.yml ./
-COPY bot/__init__.py bot/__init__.py
-COPY bot/rasa_plugins bot/rasa_plugins
+COPY rasa_plugins rasa_plugins
 # Crisis patterns and commands are read from the content pack when the model loads.
 COPY data/content data/content
 COPY models/ models/
@@ -24,4 +23,4 @@ USER bot
 EXPOSE 5005
 # ENDPOINTS: endpoints.redis.yml for several replicas (the default here), endpoints.yml for one.
 ENV ENDPOINTS=endpoints.redis.yml
-CMD ["sh", "-c", "exec python -m bot.rasa_plugins.serve run --model models --endpoints \"$ENDPOINTS\" --credentials credentials.yml --interface 0.0.0.0 --port 5005"]
+CMD ["sh", "-c", "exec python -m rasa_plugins.serve run --model models --endpoints \"$ENDPOINTS\" --credentials credentials.yml --interface 0.0.0.0 --port 5005"]

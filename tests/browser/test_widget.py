@@ -15,8 +15,8 @@ from playwright.async_api import expect
 from bot.content.render import Reply, crisis_reply, menu_reply, topic_page
 from bot.content.schema import Region
 from bot.gateway.app import PACK
-from bot.gateway.state import MemorySessions
-from bot.gateway.web import STATIC_DIR, WEB
+from bot.gateway.state.memory import MemorySessions
+from bot.gateway.web.channel import STATIC_DIR, WEB
 from tests.browser.conftest import RESULTS, Gateway
 from tests.gateway.web_stub import STOPPED
 

@@ -198,7 +198,7 @@ def main() -> None:
     """Print the figures of the content pack's crisis matcher; with --misses, the messages it gets wrong."""
     import sys
 
-    from bot.rasa_plugins.crisis_matcher import CrisisMatcher
+    from rasa_plugins.crisis_matcher import CrisisMatcher
 
     detect = CrisisMatcher.from_content_dir().detect
     print(report(detect))

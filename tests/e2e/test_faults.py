@@ -256,11 +256,11 @@ def test_gateway_killed_is_restarted_by_the_supervisor(stack: Stack, normal: Act
 def test_rasa_server_killed_still_answers_at_once_then_recovers(stack: Stack, normal: ActionProxy) -> None:
     chat = WebChat(stack)
     assert chat.say("hello")[1]["from_rasa"] is True
-    old = child_pid(stack, "bot.rasa_plugins.serve")
+    old = child_pid(stack, "rasa_plugins.serve")
     os.kill(old, signal.SIGKILL)
     started = time.monotonic()
     assert_crisis_fallback(*chat.say("he's outside my door"))
     assert time.monotonic() - started < RASA_TIMEOUT_SECONDS + 3, "the fallback must not wait for the restart"
     assert until_rasa_answers(stack, chat)["replies"]
-    assert child_pid(stack, "bot.rasa_plugins.serve") != old
+    assert child_pid(stack, "rasa_plugins.serve") != old
     assert "the Rasa server exited" in stack.logs()

@@ -24,8 +24,8 @@ import pytest
 import redis
 
 from bot.content.loader import ContentPack
-from bot.gateway.redis_state import PREFIX
-from bot.gateway.telegram import SECRET_HEADER
+from bot.gateway.state.redis import PREFIX
+from bot.gateway.telegram.channel import SECRET_HEADER
 from tests import servers
 from tests.e2e.conftest import ROOT, TEST_TTL_SECONDS, running_stack
 from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi

@@ -17,10 +17,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.content.loader import ContentPack
-from bot.gateway import redis_state
-from bot.gateway.redis_state import PREFIX, RedisMessageIds, RedisState
-from bot.gateway.state import StateUnavailableError, WebSession
-from bot.gateway.telegram_memory import DELETE_WINDOW_SECONDS
+from bot.gateway.state import redis as redis_state
+from bot.gateway.state.base import DELETE_WINDOW_SECONDS, StateUnavailableError, WebSession
+from bot.gateway.state.redis import PREFIX, RedisMessageIds, RedisState
 from bot.settings import Settings
 from tests import servers
 from tests.gateway.web_stub import WebStubRasa, web_gateway
@@ -59,7 +58,7 @@ async def sleep_until(moment: float) -> None:
 
 
 def store_log(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [record for record in caplog.records if record.name == "bot.gateway.redis_state"]
+    return [record for record in caplog.records if record.name == "bot.gateway.state.redis"]
 
 
 # --- the stores ---------------------------------------------------------------------------------

@@ -18,11 +18,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.content.loader import ContentPack
-from bot.gateway import telegram, telegram_texts
 from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.telegram import TELEGRAM, TelegramChannel
-from bot.gateway.telegram_conversation import EXIT_BUTTON
+from bot.gateway.state.memory import MemoryState
+from bot.gateway.telegram import channel as telegram
+from bot.gateway.telegram import texts as telegram_texts
+from bot.gateway.telegram.channel import TELEGRAM, TelegramChannel
+from bot.gateway.telegram.conversation import EXIT_BUTTON
 from bot.settings import Settings
 from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi, StubRasa
 
@@ -72,8 +74,10 @@ async def gateway(
 ) -> AsyncIterator[tuple[TestClient[Any, Any], TelegramChannel]]:
     """The gateway with only the Telegram channel, started and ready."""
     client_for_rasa = RasaClient(rasa_url, pack, timeout=2)
-    setup = partial(telegram.setup, clock=clock or Clock(), poll_timeout=1.0, retry_delay=0.1)
-    app = create_app(settings, pack, client_for_rasa, channels=[setup])
+    setup = partial(telegram.setup, poll_timeout=1.0, retry_delay=0.1)
+    # This process's memory runs on the test's clock; Redis (when set) keeps its own time.
+    state = None if settings.redis_host else MemoryState(clock or Clock())
+    app = create_app(settings, pack, client_for_rasa, channels=[setup], state=state)
     async with TestClient(TestServer(app)) as client:
         channel = app[TELEGRAM]
         await asyncio.wait_for(channel.ready.wait(), 10)

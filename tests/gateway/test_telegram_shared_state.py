@@ -15,12 +15,12 @@ import pytest
 import redis.asyncio
 
 from bot.content.loader import ContentPack
-from bot.gateway import telegram
 from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.redis_state import PREFIX
-from bot.gateway.telegram import SECRET_HEADER
-from bot.gateway.telegram_conversation import EXIT_BUTTON
+from bot.gateway.state.redis import PREFIX
+from bot.gateway.telegram import channel as telegram
+from bot.gateway.telegram.channel import SECRET_HEADER
+from bot.gateway.telegram.conversation import EXIT_BUTTON
 from bot.settings import Settings
 from tests import servers
 from tests.gateway.fake_bot_api import FakeBotApi, StubRasa

@@ -12,17 +12,13 @@ import pytest
 
 from bot.content.loader import ContentPack, load_pack
 from bot.content.render import static_fallback
-from bot.gateway import telegram_memory, telegram_texts
-from bot.gateway.telegram_conversation import command_name
-from bot.gateway.telegram_format import MAX_MESSAGE_LENGTH, split_markdown, to_html, to_plain, utf16_length
-from bot.gateway.telegram_memory import (
-    DELETE_WINDOW_SECONDS,
-    MAX_IDS_PER_CHAT,
-    ButtonIds,
-    ChatLocks,
-    MessageLog,
-    SenderIds,
-)
+from bot.gateway.state.base import DELETE_WINDOW_SECONDS, MAX_IDS_PER_CHAT
+from bot.gateway.state.memory import MemoryButtons, MemoryMessageIds
+from bot.gateway.telegram import chats
+from bot.gateway.telegram import texts as telegram_texts
+from bot.gateway.telegram.chats import ChatLocks, SenderIds
+from bot.gateway.telegram.conversation import command_name
+from bot.gateway.telegram.format import MAX_MESSAGE_LENGTH, split_markdown, to_html, to_plain, utf16_length
 from tests.conftest import DEFAULT_PACK
 
 
@@ -131,7 +127,7 @@ def test_sender_id_is_a_keyed_hash_of_the_chat_id() -> None:
 def test_without_a_key_one_random_key_is_used_and_announced_once(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(telegram_memory, "_process_key", None)
+    monkeypatch.setattr(chats, "_process_key", None)
     caplog.set_level(logging.INFO)
     first, second = SenderIds(""), SenderIds("")
     assert first(7) == second(7)
@@ -142,58 +138,58 @@ def test_without_a_key_one_random_key_is_used_and_announced_once(
 # --- held message ids ---------------------------------------------------------------------------
 
 
-def test_message_log_hands_back_recent_ids_and_counts_the_old_ones() -> None:
+async def test_held_message_ids_hand_back_recent_ids_and_count_the_old_ones() -> None:
     clock = Clock()
-    log = MessageLog(clock)
-    log.add("s", 1)
-    log.add("s", 2)
+    log = MemoryMessageIds(clock)
+    await log.add("s", 1)
+    await log.add("s", 2)
     clock.now = 47 * 3600
-    log.add("s", 3)
+    await log.add("s", 3)
     clock.now = 49 * 3600
-    log.add("s", 4)
-    log.add("other", 9)
-    held = log.take("s")
+    await log.add("s", 4)
+    await log.add("other", 9)
+    held = await log.take("s")
     assert held.deletable == [3, 4] and held.too_old == 2
-    assert log.take("s").deletable == [] and log.count("other") == 1
+    assert (await log.take("s")).deletable == [] and await log.count("other") == 1
 
 
-def test_message_log_forgets_a_chat_silent_for_48_hours() -> None:
+async def test_held_message_ids_forget_a_chat_silent_for_48_hours() -> None:
     clock = Clock()
-    log = MessageLog(clock)
-    log.add("s", 1)
+    log = MemoryMessageIds(clock)
+    await log.add("s", 1)
     clock.now = DELETE_WINDOW_SECONDS + 1
-    assert log.count("s") == 0 and log.take("s").deletable == []
+    assert await log.count("s") == 0 and (await log.take("s")).deletable == []
 
 
-def test_message_log_is_bounded_per_chat() -> None:
-    log = MessageLog(Clock())
+async def test_held_message_ids_are_bounded_per_chat() -> None:
+    log = MemoryMessageIds(Clock())
     for message_id in range(MAX_IDS_PER_CHAT + 10):
-        log.add("s", message_id)
-    held = log.take("s")
+        await log.add("s", message_id)
+    held = await log.take("s")
     assert len(held.deletable) == MAX_IDS_PER_CHAT and held.too_old == 10
 
 
-def test_discarded_ids_are_not_deleted_again() -> None:
-    log = MessageLog(Clock())
-    log.add("s", 1)
-    log.add("s", 2)
-    log.discard("s", 1)
-    assert log.take("s").deletable == [2]
+async def test_discarded_ids_are_not_deleted_again() -> None:
+    log = MemoryMessageIds(Clock())
+    await log.add("s", 1)
+    await log.add("s", 2)
+    await log.discard("s", 1)
+    assert (await log.take("s")).deletable == [2]
 
 
 # --- buttons and locks --------------------------------------------------------------------------
 
 
-def test_button_ids_are_short_random_and_tied_to_their_chat() -> None:
+async def test_button_ids_are_short_random_and_tied_to_their_chat() -> None:
     clock = Clock()
-    buttons = ButtonIds(ttl=1800, clock=clock)
-    button_id = buttons.new("sender-a", '/inform_region{"region":"scotland"}')
+    buttons = MemoryButtons(ttl=1800, clock=clock)
+    button_id = await buttons.new("sender-a", '/inform_region{"region":"scotland"}')
     assert len(button_id.encode()) <= 64 and "scotland" not in button_id
-    assert buttons.payload("sender-a", button_id) == '/inform_region{"region":"scotland"}'
-    assert buttons.payload("sender-b", button_id) is None
-    assert buttons.new("sender-a", "/x") != buttons.new("sender-a", "/x")
+    assert await buttons.payload("sender-a", button_id) == '/inform_region{"region":"scotland"}'
+    assert await buttons.payload("sender-b", button_id) is None
+    assert await buttons.new("sender-a", "/x") != await buttons.new("sender-a", "/x")
     clock.now = 1800
-    assert buttons.payload("sender-a", button_id) is None
+    assert await buttons.payload("sender-a", button_id) is None
 
 
 async def test_chat_locks_keep_order_and_leave_nothing_behind() -> None:

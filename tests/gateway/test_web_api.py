@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from bot.content.loader import ContentPack, load_pack
 from bot.content.schema import BrandColours, Branding
-from bot.gateway.state import MemorySessions
-from bot.gateway.web import STATIC_DIR, WEB
+from bot.gateway.state.memory import MemorySessions
+from bot.gateway.web.channel import STATIC_DIR, WEB
 from tests.gateway.web_stub import GREETING_BUTTONS, STOPPED, WebStubRasa, web_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -533,6 +533,6 @@ async def test_healthz_still_answers(client: Client) -> None:
 async def test_web_channel_attaches_through_default_channels(pack: ContentPack, rasa: WebStubRasa) -> None:
     from bot.gateway.app import default_channels
 
-    assert any(getattr(setup, "__module__", "") == "bot.gateway.web" for setup in default_channels())
+    assert any(getattr(setup, "__module__", "") == "bot.gateway.web.channel" for setup in default_channels())
     app: web.Application = web_gateway(pack, rasa.url)
     assert WEB in app

@@ -14,9 +14,9 @@ from typing import Any, Optional
 from aiohttp import web
 
 from bot.content.loader import ContentPack
-from bot.gateway import web as web_channel
 from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.web import channel as web_channel
 from bot.settings import Settings
 
 GREETING = (

@@ -12,7 +12,7 @@ import jsonschema
 from jsonschema import validators
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_plugins import action_response
+from rasa_plugins import action_response
 
 #: A typical response of ours: slot events and texts with buttons.
 GOOD: dict[str, Any] = {

@@ -7,8 +7,8 @@ import unittest
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_plugins.command_map import CommandMap
-from bot.rasa_plugins.commands import FixedCommands
+from rasa_plugins.command_map import CommandMap
+from rasa_plugins.commands import FixedCommands
 
 
 def message(text: str, intent: str = "affirm") -> Message:

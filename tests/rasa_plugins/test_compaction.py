@@ -22,7 +22,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.slots import BooleanSlot, CategoricalSlot, FloatSlot, ListSlot, Slot
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from bot.rasa_plugins.tracker_store import (
+from rasa_plugins.tracker_store import (
     DEFAULT_KEEP_TURNS,
     FORGET_SLOT,
     ExpiringInMemoryTrackerStore,

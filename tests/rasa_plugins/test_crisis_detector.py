@@ -7,8 +7,8 @@ import unittest
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_plugins.crisis_detector import CrisisDetector
-from bot.rasa_plugins.crisis_matcher import CrisisMatcher
+from rasa_plugins.crisis_detector import CrisisDetector
+from rasa_plugins.crisis_matcher import CrisisMatcher
 
 
 def message(text: str, intent: str = "ask_work", confidence: float = 0.93) -> Message:

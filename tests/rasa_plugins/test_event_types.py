@@ -7,7 +7,7 @@ import unittest
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
-from bot.rasa_plugins import event_types
+from rasa_plugins import event_types
 
 
 def rasa_answer(type_name: str) -> type:

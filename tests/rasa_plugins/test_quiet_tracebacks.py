@@ -13,7 +13,7 @@ from unittest import mock
 import rasa.__main__ as rasa_main
 import structlog
 
-from bot.rasa_plugins import quiet_tracebacks
+from rasa_plugins import quiet_tracebacks
 
 SECRET = "he follows me home from the station"
 

@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_plugins.tracker_store import ExpiringRedisTrackerStore
+from rasa_plugins.tracker_store import ExpiringRedisTrackerStore
 from tests import servers
 
 DOMAIN = Domain.load("domain.yml")

@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_plugins.tracker_store import ExpiringSQLTrackerStore
+from rasa_plugins.tracker_store import ExpiringSQLTrackerStore
 from tests import servers
 
 DOMAIN = Domain.load("domain.yml")

@@ -9,7 +9,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_plugins.tracker_store import ExpiringInMemoryTrackerStore
+from rasa_plugins.tracker_store import ExpiringInMemoryTrackerStore
 
 DOMAIN = Domain.load("domain.yml")
 

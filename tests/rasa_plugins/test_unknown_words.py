@@ -9,9 +9,9 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.rasa_plugins.crisis_detector import CrisisDetector
-from bot.rasa_plugins.crisis_matcher import CrisisMatcher
-from bot.rasa_plugins.unknown_words import UnknownWordsFallback
+from rasa_plugins.crisis_detector import CrisisDetector
+from rasa_plugins.crisis_matcher import CrisisMatcher
+from rasa_plugins.unknown_words import UnknownWordsFallback
 
 
 def message(text: str, intent: str = "affirm", confidence: float = 0.6) -> Message:

@@ -19,9 +19,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.content.loader import ContentPack
-from bot.gateway import web as web_channel
 from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.web import channel as web_channel
 from bot.settings import Settings
 from tests.gateway.fake_bot_api import FakeBotApi
 from tests.gateway.test_telegram_channel import gateway, settings_for

@@ -168,7 +168,7 @@ async def test_junk_updates_with_the_right_secret_are_never_a_5xx(api: FakeBotAp
 async def test_a_webhook_body_that_trickles_in_is_cut_off(
     api: FakeBotApi, rasa: StubRasa, pack: ContentPack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.gateway import telegram
+    from bot.gateway.telegram import channel as telegram
 
     monkeypatch.setattr(telegram, "WEBHOOK_BODY_TIMEOUT_SECONDS", 0.5)
     update = api.message_update(5678, "hello") | {"update_id": 7}

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.content.loader import ContentPack
-from bot.gateway import web as web_channel
+from bot.gateway.web import channel as web_channel
 from tests.gateway.web_stub import WebStubRasa
 from tests.reliability.conftest import Client, EchoRasa, make_client, new_session
 

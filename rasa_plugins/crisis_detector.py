@@ -26,8 +26,8 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_plugins.commands import force_intent
-from bot.rasa_plugins.crisis_matcher import INTENT_FOR_KIND, CrisisMatcher
+from rasa_plugins.commands import force_intent
+from rasa_plugins.crisis_matcher import INTENT_FOR_KIND, CrisisMatcher
 
 logger = logging.getLogger(__name__)
 

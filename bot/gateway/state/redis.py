@@ -35,8 +35,16 @@ from typing import Any, Optional, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.gateway.state import Clock, StateUnavailableError, WebSession
-from bot.gateway.telegram_memory import DELETE_MARGIN_SECONDS, DELETE_WINDOW_SECONDS, MAX_IDS_PER_CHAT, HeldMessages
+from bot.gateway.state.base import (
+    DELETE_WINDOW_SECONDS,
+    MAX_IDS_PER_CHAT,
+    Clock,
+    HeldMessages,
+    StateUnavailableError,
+    WebSession,
+    delete_deadline,
+    held_messages,
+)
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -72,12 +80,16 @@ class RedisState:
         timeout: float = TIMEOUT_SECONDS,
         retry_after: float = RETRY_AFTER_SECONDS,
         clock: Clock = time.monotonic,
+        wall_clock: Clock = time.time,
     ) -> None:
         self.client = client
         self.prefix = prefix
         self.timeout = timeout
         self.retry_after = retry_after
+        #: Times the retry pause: this process's own business, so monotonic.
         self._clock = clock
+        #: Stamps Telegram message ids: they must mean the same on every gateway, so wall-clock time.
+        self.wall_clock = wall_clock
         self._down_until = 0.0
         self._cause = ""
         self.degraded = False
@@ -132,17 +144,17 @@ class RedisState:
 
     # --- the stores ---------------------------------------------------------------------------
 
-    def sessions(self, ttl: float, clock: Clock = time.monotonic) -> RedisSessions:
+    def sessions(self, ttl: float) -> RedisSessions:
+        # Session, counter and button expiries are Redis's own (PX): they need no clock of ours.
         return RedisSessions(self, ttl)
 
-    def limiter(self, name: str, limit: int, window: float, clock: Clock = time.monotonic) -> RedisLimiter:
+    def limiter(self, name: str, limit: int, window: float) -> RedisLimiter:
         return RedisLimiter(self, name, limit, window)
 
-    def message_ids(self, clock: Clock = time.monotonic) -> RedisMessageIds:
-        # Stamps must mean the same on every gateway: wall-clock time, not this process's monotonic clock.
-        return RedisMessageIds(self)
+    def message_ids(self) -> RedisMessageIds:
+        return RedisMessageIds(self, self.wall_clock)
 
-    def buttons(self, ttl: float, clock: Clock = time.monotonic) -> RedisButtons:
+    def buttons(self, ttl: float) -> RedisButtons:
         return RedisButtons(self, ttl)
 
     async def healthy(self) -> bool:
@@ -230,7 +242,7 @@ class RedisLimiter:
 
 
 class RedisMessageIds:
-    """A chat's message ids as a sorted set scored by send time; the same rules as `MessageLog`."""
+    """A chat's message ids as a sorted set scored by send time; the same rules as `MemoryMessageIds` (see base)."""
 
     def __init__(self, state: RedisState, clock: Clock = time.time) -> None:
         self._state = state
@@ -239,12 +251,10 @@ class RedisMessageIds:
     def _keys(self, sender: str) -> tuple[str, str]:
         return self._state.key("telegram", "messages", sender), self._state.key("telegram", "dropped", sender)
 
-    def _deadline(self) -> float:
-        return self._clock() - (DELETE_WINDOW_SECONDS - DELETE_MARGIN_SECONDS)
-
     async def add(self, sender: str, message_id: int) -> None:
         ids, dropped = self._keys(sender)
-        now, deadline = self._clock(), self._deadline()
+        now = self._clock()
+        deadline = delete_deadline(now)
 
         async def add_and_trim(r: Redis) -> None:
             async with r.pipeline(transaction=True) as pipe:
@@ -280,10 +290,7 @@ class RedisMessageIds:
             return entries, dropped_count
 
         entries, dropped_count = await self._state.run(take_all)
-        deadline = self._deadline()
-        deletable = sorted({int(member) for member, stamp in entries if stamp > deadline})
-        too_old = int(dropped_count or 0) + sum(1 for _, stamp in entries if stamp <= deadline)
-        return HeldMessages(deletable, too_old)
+        return held_messages(((stamp, int(member)) for member, stamp in entries), int(dropped_count or 0), self._clock())
 
     async def count(self, sender: str) -> int:
         ids, _ = self._keys(sender)

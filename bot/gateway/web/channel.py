@@ -10,7 +10,7 @@ Routes (all on the gateway's port):
   word (commands.yml) or a stop Rasa understood ends the session and returns ``forgotten`` instead.
 - ``POST /api/forget`` ``{session}``: clears the conversation in Rasa and drops the session.
 
-What is kept (in memory, or in Redis shared by every gateway when REDIS_HOST is set; bot/gateway/state.py):
+What is kept (in memory, or in Redis shared by every gateway when REDIS_HOST is set; bot/gateway/state/):
 the session -> sender map, keyed by a hash of the session id, for ``tracker_ttl_seconds`` after the last
 message; rate counters (keyed by that hash, or by a keyed hash of the client address) for one minute.
 Without Redis a message still gets the static crisis content. Nothing is logged about a request: no
@@ -40,14 +40,15 @@ from bot.content.loader import ContentPack
 from bot.content.render import Reply, static_fallback
 from bot.content.schema import CHANNEL_TEXTS
 from bot.gateway.app import PACK, RASA, SETTINGS, STATE
-from bot.gateway.pages import page_texts
-from bot.gateway.state import GatewayState, Limiter, MemoryState, StateUnavailableError, WebSession
-from bot.rasa_plugins.command_map import CommandMap
+from bot.gateway.state.base import GatewayState, Limiter, StateUnavailableError, WebSession, or_default
+from bot.gateway.state.memory import MemoryState
+from bot.gateway.web.pages import page_texts
 from bot.settings import Settings
+from rasa_plugins.command_map import CommandMap
 
 logger = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIX = "/api/"
 RATE_WINDOW_SECONDS = 60.0
 #: A request body must have arrived whole within this; a trickling body (a slowloris) gets a 408.
@@ -208,10 +209,7 @@ class WebChannel:
     @staticmethod
     async def allow(limiter: Limiter, key: str) -> bool:
         """Count one event. Without the shared store nothing is counted: a limit never keeps a survivor from an answer."""
-        try:
-            return await limiter.allow(key)
-        except StateUnavailableError:
-            return True
+        return await or_default(limiter.allow(key), True)
 
     def degraded_answer(self) -> web.Response:
         """The static crisis and helpline content, for a message that cannot reach its session right now."""
@@ -330,12 +328,9 @@ async def new_session(request: web.Request) -> web.StreamResponse:
     if not await channel.allow(channel.client_limiter, channel.client_key(request)):
         raise slow_down()
     session_id = secrets.token_urlsafe(32)
-    try:
-        await channel.sessions.create(session_ref(session_id), WebSession(sender=secrets.token_hex(16)))
-    except StateUnavailableError:
-        # Degraded: the page still gets its id and the static crisis content; messages sent with it get
-        # that content until the store is back, then "session ended" and a new session.
-        pass
+    # Degraded: the page still gets its id and the static crisis content; messages sent with it get
+    # that content until the store is back, then "session ended" and a new session.
+    await or_default(channel.sessions.create(session_ref(session_id), WebSession(sender=secrets.token_hex(16))), None)
     return json_response({"session": session_id, **channel.config})
 
 
@@ -343,10 +338,10 @@ async def new_session(request: web.Request) -> web.StreamResponse:
 async def message(request: web.Request) -> web.StreamResponse:
     channel = request.app[WEB]
     data = await read_json(request)
-    try:
-        ref, session = await find_session(channel, data)
-    except StateUnavailableError:
+    found = await or_default(find_session(channel, data), None)
+    if found is None:
         return channel.degraded_answer()
+    ref, session = found
     text = data.get("text")
     if not isinstance(text, str):
         raise ApiError(400, "bad_request", MSG_BAD_REQUEST)
@@ -365,18 +360,14 @@ async def message(request: web.Request) -> web.StreamResponse:
         # answer says so, so the widget clears the screen and words it for a website.
         return forgotten_answer(channel, await forget_session(request, ref))
     session.used = True
-    try:
-        if not await channel.sessions.update(ref, session):
-            raise ApiError(410, "session_ended", MSG_NO_SESSION)  # forgotten meanwhile, perhaps on another gateway
-    except StateUnavailableError:
-        pass  # the sender is known, so the message still goes to Rasa; only this restart of the TTL is lost
+    # Without the store the sender is still known, so the message still goes to Rasa; only this restart of the TTL is lost.
+    if not await or_default(channel.sessions.update(ref, session), True):
+        raise ApiError(410, "session_ended", MSG_NO_SESSION)  # forgotten meanwhile, perhaps on another gateway
     answer = await request.app[RASA].send(session.sender, text, channel="web")
     if answer.from_rasa and any(reply.text.strip() in channel.stop_replies for reply in answer.replies):
         # The model understood a stop in other words: Rasa has deleted the conversation already.
-        try:
-            await channel.sessions.pop(ref)
-        except StateUnavailableError:
-            pass  # the session expires by itself; Rasa holds nothing for it any more
+        # Without the store the session expires by itself; Rasa holds nothing for it any more.
+        await or_default(channel.sessions.pop(ref), None)
         return forgotten_answer(channel, True)
     return json_response({"replies": replies_json(answer.replies), "from_rasa": answer.from_rasa})
 
@@ -397,6 +388,7 @@ async def forget_session(request: web.Request, ref: str) -> bool:
         session = await request.app[WEB].sessions.pop(ref)
     except StateUnavailableError:
         # Degraded: the sender cannot be found to tell Rasa; both forget by themselves after the TTL.
+        # (Not `or_default`: "the store cannot say" and "no such session" need different answers.)
         return False
     if session is not None and session.used:
         return await request.app[RASA].forget(session.sender)

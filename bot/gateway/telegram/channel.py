@@ -4,7 +4,7 @@
 nothing. With TELEGRAM_WEBHOOK_URL it registers POST /telegram/webhook (checked against
 TELEGRAM_WEBHOOK_SECRET) instead of polling. Only `message` and `callback_query` updates are
 asked for. Start-up failures (Telegram unreachable) are retried in the background so the rest of
-the gateway keeps serving; conversation handling lives in `telegram_conversation`.
+the gateway keeps serving; conversation handling lives in `conversation`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import hmac
 import json
 import logging
 import re
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any, Optional
 
@@ -27,8 +26,8 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 from bot.content.loader import ContentPack
 from bot.gateway.app import PACK, RASA, SETTINGS, STATE
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.state import GatewayState
-from bot.gateway.telegram_conversation import Conversation
+from bot.gateway.state.base import GatewayState
+from bot.gateway.telegram.conversation import Conversation
 from bot.privacy import NOISY_LOGGERS
 from bot.settings import Settings
 
@@ -93,13 +92,12 @@ class TelegramChannel:
         settings: Settings,
         pack: ContentPack,
         rasa: RasaClient,
-        clock: Callable[[], float] = time.monotonic,
         poll_timeout: float = 10.0,
         retry_delay: float = 5.0,
         state: Optional[GatewayState] = None,
     ) -> None:
         self.settings = settings
-        self.conversation = Conversation(settings, pack, rasa, clock, state=state)
+        self.conversation = Conversation(settings, pack, rasa, state=state)
         self.poll_timeout = poll_timeout
         self.retry_delay = retry_delay
         self.application: Optional[TelegramApplication] = None
@@ -235,7 +233,6 @@ TELEGRAM: web.AppKey[TelegramChannel] = web.AppKey("telegram", TelegramChannel)
 def setup(
     app: web.Application,
     *,
-    clock: Callable[[], float] = time.monotonic,
     poll_timeout: float = 10.0,
     retry_delay: float = 5.0,
 ) -> None:
@@ -246,7 +243,7 @@ def setup(
         return
     check_webhook_settings(settings)
     check_shared_state_settings(settings)
-    channel = TelegramChannel(settings, app[PACK], app[RASA], clock, poll_timeout, retry_delay, state=app[STATE])
+    channel = TelegramChannel(settings, app[PACK], app[RASA], poll_timeout, retry_delay, state=app[STATE])
     app[TELEGRAM] = channel
     if channel.webhook_mode:
         app.router.add_post(WEBHOOK_PATH, channel.webhook)

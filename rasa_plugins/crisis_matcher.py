@@ -54,7 +54,7 @@ RECENT_ASSAULT = "recent_assault"
 _ASKS_FOR_HELP = re.compile(r"\b(?:999|911|112|help|ambulance|(?:call|ring|phone|get) (?:the )?police)\b")
 _SENTENCES = re.compile(r"[.!?;\n]+")
 
-_DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "data" / "content"
+_DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[1] / "data" / "content"
 _PATTERNS_FILE = "crisis_patterns.yml"
 
 # Common substitutions in text-speak, applied before matching so patterns stay readable.

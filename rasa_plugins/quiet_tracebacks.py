@@ -8,7 +8,7 @@ failures could log a variable holding what someone wrote. The redacting filter
 the source: the same structured traceback (exception types, messages, files, lines), no locals.
 
 `install()` wraps the `configure_structlog` that `rasa.__main__` calls, so Rasa's own logging
-setup runs first and only the traceback processor is swapped. Called by `bot.rasa_plugins.serve`.
+setup runs first and only the traceback processor is swapped. Called by `rasa_plugins.serve`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One Telegram update in, answers out: text to Rasa, buttons as inline keyboards, /exit, floods.
 
 Every update from a private chat gets an answer (Rasa's, the static crisis content when Rasa is
-down, or a kind sentence from `telegram_texts`); group chats get a refusal and the bot leaves.
+down, or a kind sentence from `texts`); group chats get a refusal and the bot leaves.
 Message ids, button ids and flood counters live in the gateway state (memory, or Redis shared by
 every gateway); when Redis is unavailable the chat is still answered, with fewer extras: ids are not
 recorded for /exit, buttons that need a stored id are left out, and nothing is rate limited.
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Optional
 
 from telegram import (
@@ -32,13 +31,14 @@ from telegram.ext import ContextTypes
 
 from bot.content.loader import ContentPack
 from bot.content.render import Button, Reply, static_fallback
-from bot.gateway import telegram_texts as texts
 from bot.gateway.rasa_client import FORGET_PAYLOAD, RasaClient
-from bot.gateway.state import GatewayState, Limiter, MemoryState, StateUnavailableError
-from bot.gateway.telegram_format import split_markdown, to_html, to_plain
-from bot.gateway.telegram_memory import ChatLocks, HeldMessages, SenderIds
-from bot.rasa_plugins.command_map import CommandMap
+from bot.gateway.state.base import GatewayState, HeldMessages, Limiter, or_default
+from bot.gateway.state.memory import MemoryState
+from bot.gateway.telegram import texts
+from bot.gateway.telegram.chats import ChatLocks, SenderIds
+from bot.gateway.telegram.format import split_markdown, to_html, to_plain
 from bot.settings import Settings
+from rasa_plugins.command_map import CommandMap
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ class Conversation:
         settings: Settings,
         pack: ContentPack,
         rasa: RasaClient,
-        clock: Callable[[], float] = time.monotonic,
         commands: Optional[CommandMap] = None,
         state: Optional[GatewayState] = None,
     ) -> None:
@@ -80,13 +79,13 @@ class Conversation:
         self.rasa = rasa
         state = state or MemoryState()
         self.sender_ids = SenderIds(settings.telegram_hmac_key)
-        self.messages = state.message_ids(clock)
-        self.buttons = state.buttons(max(settings.tracker_ttl_seconds, 60), clock)
+        self.messages = state.message_ids()
+        self.buttons = state.buttons(max(settings.tracker_ttl_seconds, 60))
         # One chat's turns in order within this gateway; across gateways Rasa's lock store orders the turns.
         self.locks = ChatLocks()
-        self.limiter = state.limiter("telegram", settings.telegram_messages_per_minute, FLOOD_WINDOW_SECONDS, clock)
+        self.limiter = state.limiter("telegram", settings.telegram_messages_per_minute, FLOOD_WINDOW_SECONDS)
         # At most one "slow down" per chat and window: a limit of 1 is "the first time in this window".
-        self._warned: Limiter = state.limiter("telegram-warned", 1, FLOOD_WINDOW_SECONDS, clock)
+        self._warned: Limiter = state.limiter("telegram-warned", 1, FLOOD_WINDOW_SECONDS)
         self.commands = commands or CommandMap.from_content_dir(pack.root.parent, locale=pack.info.locale)
 
     # --- entry points -------------------------------------------------------------------------
@@ -192,32 +191,20 @@ class Conversation:
 
     async def allow(self, sender: str) -> bool:
         """Count one message; without the shared store nothing is counted, so nobody is kept from an answer."""
-        try:
-            return await self.limiter.allow(sender)
-        except StateUnavailableError:
-            return True
+        return await or_default(self.limiter.allow(sender), True)
 
     # --- state, with the shared store possibly unavailable (it logs that itself, once) ----------------
 
     async def remember(self, sender: str, message_id: int) -> None:
         """Hold a message id for /exit; without the shared store it is not held (and /exit cannot delete it)."""
-        try:
-            await self.messages.add(sender, message_id)
-        except StateUnavailableError:
-            pass
+        await or_default(self.messages.add(sender, message_id), None)
 
     async def button_payload(self, sender: str, button_id: str) -> Optional[str]:
         """A pressed button's payload; None (shown as expired, then the menu) if it cannot be found."""
-        try:
-            return await self.buttons.payload(sender, button_id)
-        except StateUnavailableError:
-            return None
+        return await or_default(self.buttons.payload(sender, button_id), None)
 
     async def first_warning(self, sender: str) -> bool:
-        try:
-            return await self._warned.allow(sender)
-        except StateUnavailableError:
-            return True
+        return await or_default(self._warned.allow(sender), True)
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -241,11 +228,9 @@ class Conversation:
 
     async def exit(self, bot: Bot, chat_id: int, sender: str) -> None:
         """Forget the conversation in Rasa, delete every message still deletable, say what is left."""
-        known = True
-        try:
-            held = await self.messages.take(sender)
-        except StateUnavailableError:
-            held, known = HeldMessages([], 0), False  # Rasa still forgets; the summary says the messages stay
+        found = await or_default(self.messages.take(sender), None)
+        known = found is not None  # without the store Rasa still forgets; the summary says the messages stay
+        held = found or HeldMessages([], 0)
         # Both at once: a survivor leaving in a hurry should not wait for Rasa to delete messages.
         forgotten, refused = await asyncio.gather(self.rasa.forget(sender), self.delete(bot, chat_id, held.deletable))
         deleted = len(held.deletable) - refused
@@ -287,10 +272,8 @@ class Conversation:
         except TelegramError as error:
             logger.info("Could not delete an answered Telegram message (%s)", type(error).__name__)
             return
-        try:
-            await self.messages.discard(sender, message_id)
-        except StateUnavailableError:
-            pass  # /exit will try it again and Telegram will refuse: counted as refused, nothing worse
+        # Without the store: /exit will try it again and Telegram will refuse: counted as refused, nothing worse.
+        await or_default(self.messages.discard(sender, message_id), None)
 
     async def send_replies(self, bot: Bot, chat_id: int, sender: str, replies: Sequence[Reply]) -> None:
         """Rasa's replies as Telegram messages; the last one always carries the way out."""
@@ -366,7 +349,4 @@ class Conversation:
             return EXIT_BUTTON
         if button.payload == MENU_PAYLOAD:
             return MENU_BUTTON
-        try:
-            return await self.buttons.new(sender, button.payload)
-        except StateUnavailableError:
-            return None
+        return await or_default(self.buttons.new(sender, button.payload), None)

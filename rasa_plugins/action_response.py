@@ -9,7 +9,7 @@ targets were missed: the profile".
 `install()` replaces `RemoteAction._validate_action_result` with the same check against the same
 schema, compiled once: the same errors are refused with the same `ValidationError` (the one
 `jsonschema.validate` would raise, chosen by `best_match`, with Rasa's hint appended), so an
-invalid action response is still rejected exactly as before. Called by `bot.rasa_plugins.serve`
+invalid action response is still rejected exactly as before. Called by `rasa_plugins.serve`
 before Rasa starts.
 
 Most of what is left is the schema's `oneOf` over Rasa's 23 event types: every event of a

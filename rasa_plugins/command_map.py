@@ -13,9 +13,9 @@ from typing import Optional
 
 import yaml
 
-from bot.rasa_plugins.crisis_matcher import normalise
+from rasa_plugins.crisis_matcher import normalise
 
-_DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "data" / "content"
+_DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[1] / "data" / "content"
 COMMANDS_FILE = "commands.yml"
 _TRIM = string.whitespace + string.punctuation.replace("/", "")
 

@@ -5,7 +5,7 @@ keeps a conversation only while it is in use: each entry expires `ttl_seconds` a
 turn, and a tracker whose `forget_conversation` slot is set (by `action_stop`) is deleted instead
 of saved. Nothing touches disk, and nothing here logs a sender id.
 
-Configured in endpoints.yml as `type: bot.rasa_plugins.tracker_store.ExpiringInMemoryTrackerStore`.
+Configured in endpoints.yml as `type: rasa_plugins.tracker_store.ExpiringInMemoryTrackerStore`.
 
 Every store here also keeps a conversation's cost per turn constant (`compact_events`): Rasa
 deserialises, replays (`past_states`) and sends to the action server every event of a tracker on

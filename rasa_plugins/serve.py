@@ -1,4 +1,4 @@
-"""Start the Rasa CLI with our patches installed first: `python -m bot.rasa_plugins.serve run ...`.
+"""Start the Rasa CLI with our patches installed first: `python -m rasa_plugins.serve run ...`.
 
 Used by the supervisor instead of the bare `rasa` command, so that
 - whatever Rasa, Sanic or TensorFlow log (at any level) passes through the redacting filter,
@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import sys
 
-from bot.rasa_plugins.log_redaction import install_everywhere
+from rasa_plugins.log_redaction import install_everywhere
 
 
 def main() -> None:
     install_everywhere()
-    from bot.rasa_plugins import quiet_tracebacks
+    from rasa_plugins import quiet_tracebacks
 
     quiet_tracebacks.install()
     if sys.argv[1:2] in (["run"], ["shell"]):  # only a server calls the action server
-        from bot.rasa_plugins import action_response, event_types
+        from rasa_plugins import action_response, event_types
 
         action_response.install()
         event_types.install()

@@ -18,7 +18,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_plugins.command_map import CommandMap
+from rasa_plugins.command_map import CommandMap
 
 
 def force_intent(message: Message, intent: str) -> None:

@@ -9,7 +9,7 @@ on each, for every single event. A profile of one 300-turn conversation (docs/be
 `all_subclasses(Event)` with that `type_name`, exactly as Rasa picks it. A name missing from the
 table (a subclass imported later, or an unknown name) rebuilds the table and then behaves as
 Rasa does (the "topic" exception, the default, or the same ValueError). Called by
-`bot.rasa_plugins.serve` before Rasa starts.
+`rasa_plugins.serve` before Rasa starts.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The Telegram channel: start-up and updates (`channel`), one update's handling (`conversation`), texts and formatting."""
