@@ -444,7 +444,7 @@
   var MOUNTED = 'data-sg-widget';
   if (!script || document.documentElement.hasAttribute(MOUNTED)) return;
 
-  /* The gateway replaces the comment and null with the pack's words and settings (bot/gateway/web.py). */
+  /* The gateway replaces the comment and null with the pack's words and settings (bot/gateway/web/channel.py). */
   var BOOT = /*SG_BOOT*/null;
   var REQUIRED = ['quick_exit', 'quick_exit_label', 'launcher', 'send', 'input_label', 'unreachable', 'not_sent', 'clear', 'cleared'];
   if (!BOOT || typeof BOOT !== 'object' || !BOOT.labels || !Array.isArray(BOOT.fallback) || typeof BOOT.exit_url !== 'string' ||
