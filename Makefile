@@ -13,6 +13,7 @@ help:
 	@echo "make chat   a terminal chat with the running assistant"
 	@echo "make content-check   validate and lint the content pack"
 	@echo "make test-widget     the web widget's unit tests (Node, seconds)"
+	@echo "make test-nlu        the NLU dev set report; test-stories, validate, test-rasa-plugins: single steps"
 	@echo "make studio  the content studio for charity staff (docs/studio.md), on 127.0.0.1:8100"
 
 setup:
@@ -45,6 +46,23 @@ test-fast: setup
 	@$(APP) -m mypy
 	@bash scripts/test-widget.sh
 	@PYTHONPATH=$(CURDIR) $(APP) -m pytest -q -m "not stack and not browser and not soak and not bench"
+
+# Single steps of `make test`, for working on one part.
+RASA_SERVE := PYTHONPATH=$(CURDIR) .venv-rasa/bin/python -m rasa_plugins.serve
+
+test-rasa-plugins: setup
+	@PYTHONPATH=$(CURDIR) .venv-rasa/bin/python -m unittest discover -s tests/rasa_plugins -t .
+
+validate: setup
+	@$(RASA_SERVE) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data/nlu data/stories
+
+test-stories: train
+	@$(RASA_SERVE) test core --model "$$($(APP) -m bot.model --print)" --stories tests/stories --fail-on-prediction-errors --out results/core
+
+# The NLU dev set: intent accuracy, macro F1, weak intents, and every crisis example recognised.
+test-nlu: train
+	@$(RASA_SERVE) test nlu --model "$$($(APP) -m bot.model --print)" --nlu tests/nlu_dev --out results/nlu
+	@PYTHONPATH=$(CURDIR) $(APP) -m tests.nlu_report results/nlu
 
 # The widget's parts that need no browser, under Node's own test runner (Node 20+, no npm packages).
 test-widget:

@@ -145,8 +145,11 @@ def until_rasa_answers(stack: Stack, chat: WebChat, text: str = "what are my opt
             assert text_of(body).strip()
             return body
         # 429: the web API's own rate limit, reached when a busy machine makes the restart slow; it
-        # says "wait", so wait longer. Anything else is a real failure.
-        assert status in (200, 404, 429), status
+        # says "wait", so wait longer. 410: the test stack's short session expired while a busy
+        # machine restarted Rasa; a survivor would start again, so does the test. Anything else fails.
+        assert status in (200, 404, 410, 429), status
+        if status == 410:
+            chat = WebChat(stack)
         assert time.monotonic() < deadline, f"no normal reply within {RESTART_WAIT_SECONDS} s:\n{stack.logs()[-3000:]}"
         time.sleep(5 if status == 429 else 1)
 
@@ -255,12 +258,14 @@ def test_gateway_killed_is_restarted_by_the_supervisor(stack: Stack, normal: Act
 
 def test_rasa_server_killed_still_answers_at_once_then_recovers(stack: Stack, normal: ActionProxy) -> None:
     chat = WebChat(stack)
-    assert chat.say("hello")[1]["from_rasa"] is True
+    # Rasa answers before the kill (retried: on a busy machine a first turn can pass the gateway's wait).
+    assert until_rasa_answers(stack, chat, "hello")["replies"]
     old = child_pid(stack, "rasa_plugins.serve")
     os.kill(old, signal.SIGKILL)
     started = time.monotonic()
     assert_crisis_fallback(*chat.say("he's outside my door"))
-    assert time.monotonic() - started < RASA_TIMEOUT_SECONDS + 3, "the fallback must not wait for the restart"
+    # A restart loads the model (tens of seconds); the fallback is at once. The margin is for a busy machine.
+    assert time.monotonic() - started < RASA_TIMEOUT_SECONDS + 10, "the fallback must not wait for the restart"
     assert until_rasa_answers(stack, chat)["replies"]
     assert child_pid(stack, "rasa_plugins.serve") != old
     assert "the Rasa server exited" in stack.logs()
