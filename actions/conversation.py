@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
 from actions.crisis import SUICIDE_QUESTION, answer_suicide_question
-from actions.topics import ActionTellMeMore, answer_question, explain_topic, has_more, specific_question
+from actions.topics import ActionTellMeMore, answer_question, explain_topic, has_more, message_text, specific_question
 from bot.content.answers import CONFIDENT_THRESHOLD, FALLBACK_THRESHOLD
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, helplines_text, menu_reply, signpost_reply
@@ -116,6 +116,10 @@ class ActionAffirm(SupportAction):
         return Response([menu_reply(pack, pack.message("affirm_no_context"))], [])
 
 
+#: A "no" this long may carry a question the pack answers; "no thanks, not now" (4 words) does not.
+ASKS_SOMETHING_WORDS = 6
+
+
 class ActionDeny(SupportAction):
     """ "No" is respected: a declined region question shows every region; otherwise nothing is pressed."""
 
@@ -134,6 +138,11 @@ class ActionDeny(SupportAction):
             declined = ConversationState(**{**state.__dict__, "region_not_said": True})
             shown = explain_topic(pack, topic, declined, prefix=Reply(pack.message("region_not_said")))
             return Response(shown.replies, [SlotSet("region", NOT_SAID), *shown.events])
+        if len(message_text(tracker).split()) >= ASKS_SOMETHING_WORDS:
+            # "no cctv, no forensics, just my account. is that enough?": a question behind the "no"
+            answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
+            if answered is not None:
+                return answered
         return Response([menu_reply(pack, pack.message("deny"))], [])
 
 

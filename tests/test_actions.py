@@ -369,6 +369,19 @@ def test_a_region_said_unasked_is_stated_back_as_changeable_not_thanked(pack: Co
     assert slots["region_asked"] is True
 
 
+def test_a_long_no_that_asks_something_the_pack_answers_gets_the_answer(pack: ContentPack) -> None:
+    question = pack.questions["word_against_his"]
+    messages, _ = run(
+        ActionDeny(),
+        make_tracker(
+            "deny", text="no witnesses, no cctv, nothing but my word against his, will they charge him", region="england_wales"
+        ),
+    )
+    assert question.title in text_of(messages)
+    messages, _ = run(ActionDeny(), make_tracker("deny", text="no thanks, not now"))
+    assert text_of(messages).startswith(pack.message("deny").strip())
+
+
 def test_someone_asking_for_a_friend_gets_how_to_support_not_i_believe_you(pack: ContentPack) -> None:
     messages, _ = run(ActionSupportSomeone(), make_tracker("helping_someone"))
     assert pack.message("support_someone").strip() in text_of(messages)
