@@ -140,9 +140,9 @@ class ActionDeny(SupportAction):
             return Response(shown.replies, [SlotSet("region", NOT_SAID), *shown.events])
         if len(message_text(tracker).split()) >= ASKS_SOMETHING_WORDS:
             # "no cctv, no forensics, just my account. is that enough?": a question behind the "no"
-            answered = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
-            if answered is not None:
-                return answered
+            behind_the_no = specific_question(pack, state, tracker, CONFIDENT_THRESHOLD)
+            if behind_the_no is not None:
+                return behind_the_no
         return Response([menu_reply(pack, pack.message("deny"))], [])
 
 

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
-from actions.topics import answer_question, explain_topic
+from actions.topics import answer_question, explain_topic, message_text
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, parse_region
 from bot.content.schema import Topic
@@ -42,9 +42,10 @@ class ActionSetRegion(SupportAction):
         events = [SlotSet("region_asked", True)]
         named = parse_region(tracker.get_slot("region"))
         if state.region is not None:
-            # An answer to the region question is thanked; a region said unasked ("I'm a PC in Kent")
-            # is stated back as changeable, the way every other action does it.
-            key = "region_set" if state.region_asked else "region_from_message"
+            # An answer to the region question, or a region button, is thanked; a region typed unasked
+            # ("I'm a PC in Kent") is stated back as changeable, the way every other action does it.
+            typed_unasked = not state.region_asked and bool(message_text(tracker))
+            key = "region_from_message" if typed_unasked else "region_set"
             confirmation = Reply(pack.message(key, region=pack.region_name(state.region)))
         else:
             # Declined, not covered, or the region was not understood: never guess one.

@@ -367,6 +367,9 @@ def test_a_region_said_unasked_is_stated_back_as_changeable_not_thanked(pack: Co
     assert pack.message("region_from_message", region=pack.region_name(ALL_REGIONS[0])).strip() in said
     assert pack.message("region_set", region=pack.region_name(ALL_REGIONS[0])).strip() not in said
     assert slots["region_asked"] is True
+    button = '/inform_region{"region":"england_wales"}'  # a button press answers the question: thanked
+    messages, _ = run(ActionSetRegion(), make_tracker("inform_region", text=button, region="england_wales"))
+    assert text_of(messages).startswith(pack.message("region_set", region=pack.region_name(ALL_REGIONS[0])).strip())
 
 
 def test_a_long_no_that_asks_something_the_pack_answers_gets_the_answer(pack: ContentPack) -> None:
