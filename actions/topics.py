@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.base import ConversationState, Response, SupportAction, latest_entities
-from bot.content.answers import ANSWER_THRESHOLD, index_for
+from bot.content.answers import ANSWER_THRESHOLD, QUESTION_THRESHOLD, asks_something, index_for
 from bot.content.loader import ContentPack
 from bot.content.render import MORE_TOPICS, Reply, answer_replies, menu_reply, page_count, region_question, topic_page
 from bot.content.schema import Question, Topic
@@ -108,14 +108,31 @@ def message_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+def nlu_topics(pack: ContentPack, tracker: Tracker) -> dict[str, float]:
+    """The NLU's confidence in each topic this turn (from its intent ranking), by topic id."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    topics: dict[str, float] = {}
+    for entry in ranking:
+        topic = pack.topics_by_intent.get(str(entry.get("name") or ""))
+        if topic is not None:
+            topics[topic.id] = max(topics.get(topic.id, 0.0), float(entry.get("confidence") or 0.0))
+    return topics
+
+
 def specific_question(pack: ContentPack, state: ConversationState, tracker: Tracker, threshold: float) -> Optional[Response]:
-    """The answer to the pack's question the message asks, when it matches at `threshold` or better; else None."""
+    """The answer to the pack's question the message asks, when it matches at `threshold` or better; else None.
+
+    Where the message went to a general reply (`threshold` above ANSWER_THRESHOLD), a message shaped
+    as a question is held to QUESTION_THRESHOLD instead, if that is lower.
+    """
     text = message_text(tracker)
     if not text:
         return None
     topic = pack.topics_by_intent.get(state.intent or "")
+    if topic is None and asks_something(text):
+        threshold = min(threshold, QUESTION_THRESHOLD)
     index = index_for(pack)
-    match = index.best(text, topic.id if topic else None, threshold)
+    match = index.best(text, topic.id if topic else None, threshold, nlu_topics(pack, tracker))
     if match is None:
         return None
     return answer_question(pack, match.question, state, also=index.also_asked(text, match.question.id))

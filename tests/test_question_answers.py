@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content.answers import ANSWER_THRESHOLD, CONFIDENT_THRESHOLD, QuestionIndex, index_for
+from bot.content.answers import ANSWER_THRESHOLD, CONFIDENT_THRESHOLD, QuestionIndex, asks_something, index_for
 from bot.content.loader import ContentPack, load_pack
 from bot.content.schema import Region
 
@@ -137,7 +137,7 @@ import asyncio  # noqa: E402
 
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
-from actions.conversation import ActionAcknowledgeDisclosure, ActionDeny, ActionFallback  # noqa: E402
+from actions.conversation import ActionAcknowledgeDisclosure, ActionAcknowledgeFeelings, ActionDeny, ActionFallback  # noqa: E402
 from actions.region import ActionSetRegion  # noqa: E402
 from actions.topics import ActionExplainTopic  # noqa: E402
 from tests.conftest import make_tracker  # noqa: E402
@@ -262,3 +262,45 @@ def test_a_second_question_in_the_same_message_is_offered_first(pack: ContentPac
     buttons = [b["payload"] for b in messages[-1]["buttons"]]
     assert buttons[1] == '/ask_question{"question":"comp_without_charge"}'  # after "Tell me more"
     assert index_for(pack).also_asked("how much would CICA pay for a rape", "how_much") is None
+
+
+def test_a_question_the_nlu_ranked_second_is_answered_when_the_index_agrees(pack: ContentPack) -> None:
+    index = index_for(pack)
+    text = "how soon should the police tell me they are not charging"
+    # The NLU said the criminal route, with being kept informed second: the index's kept_informed
+    # question (0.44) is taken only because the NLU gave its topic a real share.
+    alone = index.best(text, prefer_topic="criminal_route")
+    assert alone is None or alone.question.id != "how_fast_told"
+    agreed = index.best(text, prefer_topic="criminal_route", nlu_topics={"criminal_route": 0.76, "kept_informed": 0.18})
+    assert agreed is not None and agreed.question.id == "how_fast_told"
+    unsure = index.best(text, prefer_topic="criminal_route", nlu_topics={"criminal_route": 0.95, "kept_informed": 0.02})
+    assert unsure is None or unsure.question.id != "how_fast_told"
+
+
+def test_one_word_that_is_a_questions_own_term_answers_it_but_a_topic_name_gets_the_overview(pack: ContentPack) -> None:
+    index = index_for(pack)
+    caapd = index.best("whats caapd")
+    assert caapd is not None and caapd.question.id == "scotland_caapd"
+    dvpo = index.best("dvpo?", prefer_topic="domestic_abuse")
+    assert dvpo is not None and dvpo.question.id == "protection_orders"
+    for topic_name in ("compensation", "misconduct?", "helplines"):
+        assert index.best(topic_name) is None, topic_name
+
+
+def test_whether_a_message_asks_or_tells() -> None:
+    for asking in ("does any of this apply to me", "who can i talk to", "what now", "is it my fault?", "where can I get help"):
+        assert asks_something(asking), asking
+    for telling in ("im a pcso", "he raped me", "my sergeant assaulted me", "they all think I'm lying"):
+        assert not asks_something(telling), telling
+
+
+def test_a_question_behind_a_feeling_is_answered_at_a_lower_bar_than_a_statement(pack: ContentPack) -> None:
+    answer = pack.questions["police_staff_misconduct"].answers["all"].text
+    asked, _ = run(ActionAcknowledgeFeelings(), make_tracker("feeling_low", text="I'm a PCSO, does any of this cover me too"))
+    assert answer in asked[-1]["text"]
+    # Shaped as a statement, the same weak match (under CONFIDENT_THRESHOLD) leaves the feeling heard.
+    assert index_for(pack).rank("I'm a PCSO and I feel like none of this covers me")[0].score < CONFIDENT_THRESHOLD
+    told, _ = run(
+        ActionAcknowledgeFeelings(), make_tracker("feeling_low", text="I'm a PCSO and I feel like none of this covers me")
+    )
+    assert told[-1]["text"].startswith(pack.message("feelings"))

@@ -15,7 +15,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Optional
 
@@ -37,6 +37,19 @@ FALLBACK_THRESHOLD = 0.50
 #: a wrong topic is the worst kind of answer.
 CROSS_TOPIC_THRESHOLD = 0.50
 CROSS_TOPIC_MARGIN = 0.10
+#: ...or when the NLU itself gives that question's topic this much of its belief (its second
+#: choice, say: "how long should police take to tell me they're not charging" is criminal_route
+#: 0.76, kept_informed 0.18) and the question matches at least AGREED_THRESHOLD: two views agree.
+AGREED_NLU_SHARE = 0.15
+AGREED_THRESHOLD = 0.35
+#: A message shaped as a question ("does any of this cover me?", "where can I get help") that went
+#: to a general reply is answered at this lower bar than a statement (CONFIDENT_THRESHOLD): a
+#: survivor who asks something wants the answer, and a disclosure is rarely phrased as a question.
+QUESTION_THRESHOLD = 0.35
+#: One meaningful word ("CAAP-D?", "what is a DVPO") names a question when it matches one this well
+#: and the topics' names hardly at all; otherwise ("compensation") it asks for the topic's overview.
+ONE_WORD_THRESHOLD = 0.50
+ONE_WORD_MAX_OVERVIEW = 0.30
 #: A second question in the same message ("…, and how long have I got?") is offered as the first
 #: related question when its own part matches a different question this well.
 ALSO_ASKED_THRESHOLD = 0.35
@@ -45,8 +58,21 @@ _PARTS = re.compile(
     r"[?!.;]+|(?:,|\b(?:and also|also|plus|and)\b)(?=\s*(?:can|could|will|would|do|does|did|is|are|should|what|how|when|where|who|why|if)\b)",
     re.I,
 )
-#: A message with this few meaningful words asks about a topic in general: its overview answers it.
-MIN_WORDS_FOR_QUESTION = 1
+#: Whether a message asks rather than tells: a question mark, a question word first, or an
+#: auxiliary before its subject ("does any of this", "can I", "who can", "what now").
+_ASKS = re.compile(
+    r"\?|^\s*(?:can|could|do|does|did|is|are|will|would|should|what|how|when|where|who|why|which)\b"
+    r"|\b(?:can|could|do|does|will|would|should|is|are)\s+(?:i|you|he|she|they|it|this|that|any|anyone|there|we|my|the)\b"
+    r"|\b(?:who|where|what|how)\s+(?:can|do|should|now|happens)\b",
+    re.I,
+)
+
+
+def asks_something(message: str) -> bool:
+    """True when `message` is shaped as a question (see _ASKS), whatever it asks about."""
+    return bool(_ASKS.search(message.replace("\u2019", "'")))
+
+
 #: A topic name wins over the best question only when it matches this many times better.
 OVERVIEW_MARGIN = 2.0
 #: How much the word view counts against the character view.
@@ -178,30 +204,41 @@ class QuestionIndex:
         by_char = self._topic_chars.similarities(char_features(message))
         return max((WORD_WEIGHT * w + (1 - WORD_WEIGHT) * c for w, c in zip(by_word, by_char, strict=True)), default=0.0)
 
-    def best(self, message: str, prefer_topic: Optional[str] = None, threshold: float = ANSWER_THRESHOLD) -> Optional[Match]:
+    def best(
+        self,
+        message: str,
+        prefer_topic: Optional[str] = None,
+        threshold: float = ANSWER_THRESHOLD,
+        nlu_topics: Optional[Mapping[str, float]] = None,
+    ) -> Optional[Match]:
         """The question `message` asks, or None when the topic's overview (or the general reply) should answer it.
 
         With `prefer_topic` (the NLU's topic), the best question of that topic answers at `threshold`;
-        another topic's question only when it is clearly better (CROSS_TOPIC_*). Without it, the best
-        question anywhere answers at `threshold`. A topic's own name matching much better than any
-        question ("tell me about the misconduct route") asks for the overview.
+        another topic's question only when it is clearly better (CROSS_TOPIC_*) or when the NLU's own
+        ranking (`nlu_topics`: topic id to confidence) gives that topic a real share (AGREED_*).
+        Without it, the best question anywhere answers at `threshold`. A topic's own name matching
+        much better than any question ("tell me about the misconduct route") asks for the overview,
+        and so does a single meaningful word, unless it is a question's own term ("CAAP-D").
         """
-        if len(set(_words(message))) <= MIN_WORDS_FOR_QUESTION:
-            return None  # "compensation", "misconduct?": the topic's overview
         ranked = self.rank(message)
         if not ranked:
             return None
-        chosen: Optional[Match] = ranked[0]
-        if prefer_topic is not None:
-            inside = next((m for m in ranked if m.topic == prefer_topic), None)
+        overview = self.overview_score(message)
+        if len(set(_words(message))) <= 1:  # "compensation", "misconduct?": the topic's overview
             top = ranked[0]
+            return top if top.score >= max(threshold, ONE_WORD_THRESHOLD) and overview < ONE_WORD_MAX_OVERVIEW else None
+        chosen: Optional[Match] = ranked[0]
+        if prefer_topic is not None and ranked[0].topic != prefer_topic:
+            top = ranked[0]
+            inside = next((m for m in ranked if m.topic == prefer_topic), None)
             clearly_better = top.score >= CROSS_TOPIC_THRESHOLD and (
                 inside is None or top.score >= inside.score + CROSS_TOPIC_MARGIN
             )
-            chosen = top if top.topic != prefer_topic and clearly_better else inside
+            agreed = top.score >= AGREED_THRESHOLD and (nlu_topics or {}).get(top.topic, 0.0) >= AGREED_NLU_SHARE
+            chosen = top if clearly_better or agreed else inside
         if chosen is None or chosen.score < threshold:
             return None
-        return chosen if chosen.score * OVERVIEW_MARGIN > self.overview_score(message) else None
+        return chosen if chosen.score * OVERVIEW_MARGIN > overview else None
 
     def also_asked(self, message: str, answered: str) -> Optional[Question]:
         """Another question the message asks in a part of its own ("…? and can I also…"), offered first after the answer.
