@@ -8,10 +8,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.base import ConversationState, Response, SupportAction
-from actions.topics import answer_question, explain_topic, message_text
+from actions.topics import answer_question, explain_topic, message_text, nlu_topics
+from bot.content.answers import QUESTION_THRESHOLD, asks_something, index_for
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, parse_region
-from bot.content.schema import Topic
+from bot.content.schema import Question, Topic
 
 #: How sure the model must be of a question asked in the same message as the region ("I'm in
 #: Wales. how do I raise a grievance") for it to be answered straight away.
@@ -26,6 +27,19 @@ def asked_alongside(pack: ContentPack, tracker: Tracker) -> Optional[Topic]:
         if topic is not None and float(entry.get("confidence") or 0) >= ALONGSIDE_MIN_CONFIDENCE:
             return topic
     return None
+
+
+def question_alongside(pack: ContentPack, tracker: Tracker, topic: Optional[Topic]) -> Optional[Question]:
+    """A question asked in the same message as the region ("I'm in NI, can I get compensation?"), if the pack has it.
+
+    Only a message shaped as a question: a place alone ("I live in Scotland") shares words with the
+    questions about that region, and asks none of them.
+    """
+    text = message_text(tracker)
+    if not text or not asks_something(text):
+        return None
+    match = index_for(pack).best(text, topic.id if topic else None, QUESTION_THRESHOLD, nlu_topics(pack, tracker))
+    return match.question if match else None
 
 
 class ActionSetRegion(SupportAction):
@@ -56,10 +70,13 @@ class ActionSetRegion(SupportAction):
             events.append(SlotSet("region", NOT_SAID))
             state = ConversationState(**{**state.__dict__, "region_not_said": True})
         question = pack.questions.get(str(tracker.get_slot("pending_question") or ""))
-        if question is not None:  # the question that was waiting for the region is answered now
+        pending = state.topic(pack, state.pending_topic)
+        if question is None and pending is None:  # nothing waiting: perhaps a question came with the region
+            question = question_alongside(pack, tracker, asked_alongside(pack, tracker))
+        if question is not None:  # the question that was waiting for the region (or came with it) is answered now
             answered = answer_question(pack, question, state, prefix=confirmation)
             return Response(answered.replies, events + answered.events)
-        topic = state.topic(pack, state.pending_topic) or asked_alongside(pack, tracker)
+        topic = pending or asked_alongside(pack, tracker)
         if topic is None:
             return Response([confirmation, menu_reply(pack)], events)
         shown = explain_topic(pack, topic, state, prefix=confirmation)

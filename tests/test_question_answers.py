@@ -14,7 +14,7 @@ from bot.content.schema import Region
 
 DEV_SET = Path(__file__).parent / "questions_dev" / "questions.yml"
 #: The share of the dev set the index must answer with the right question (measured: docs/conversation.md).
-TARGET = 0.89  # measured 220/246 = 89.4%; the goal is 0.90
+TARGET = 0.93  # measured 235/246 = 95.5% on 2026-11-29 (220/246 before the last phrasings)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_the_dev_set_is_not_copied_from_the_asks(pack: ContentPack) -> None:
     assert not [item["text"] for item in dev_set() if item["text"].lower().strip() in asks]
 
 
-def test_retrieval_answers_at_least_89_percent_of_the_dev_set(pack: ContentPack) -> None:
+def test_retrieval_answers_at_least_93_percent_of_the_dev_set(pack: ContentPack) -> None:
     index = index_for(pack)
     items = dev_set()
     right = 0
@@ -304,3 +304,20 @@ def test_a_question_behind_a_feeling_is_answered_at_a_lower_bar_than_a_statement
         ActionAcknowledgeFeelings(), make_tracker("feeling_low", text="I'm a PCSO and I feel like none of this covers me")
     )
     assert told[-1]["text"].startswith(pack.message("feelings"))
+
+
+def test_a_question_that_comes_with_the_region_is_answered_with_it(pack: ContentPack) -> None:
+    text = "I'm in Northern Ireland, can I get compensation?"
+    place = {"entity": "region", "value": "northern_ireland", "start": 7, "end": 23}
+    assert text[7:23] == "Northern Ireland"
+    tracker = make_tracker("inform_region", text=text, entities=[place], region="northern_ireland")
+    messages, slots = run(ActionSetRegion(), tracker)
+    said = "\n".join(m["text"] for m in messages)
+    assert pack.questions["comp_ni"].answer_for(Region.northern_ireland).text in said
+    assert slots["last_topic"] == "compensation"
+    # The place alone asks nothing: its name must not pull in a question about that region.
+    text = "I live in Scotland"
+    place = {"entity": "region", "value": "scotland", "start": 10, "end": 18}
+    messages, _ = run(ActionSetRegion(), make_tracker("inform_region", text=text, entities=[place], region="scotland"))
+    said = "\n".join(m["text"] for m in messages)
+    assert pack.questions["scotland_caapd"].answer_for(Region.scotland).text not in said
