@@ -25,6 +25,11 @@ def crisis_kind_of_reply(stack: Stack, pack: ContentPack, message: str) -> Optio
     for kind, reply in pack.crisis.replies():
         if kind != "unavailable" and reply.text.strip() in text:
             return kind
+    # "he's woken up. got to go": the danger answer in its shortest form, the screen cleared and
+    # 999 (with 55 if they can't speak) in one line (rasa_plugins/crisis_detector.py, LEAVE_NOW).
+    leave_now = pack.message("leave_now").strip()
+    if text.strip() == leave_now and "999" in leave_now:
+        return "danger"
     return None
 
 

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.stack
 
 DEV_SET = Path(__file__).resolve().parents[1] / "questions_dev" / "questions.yml"
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "questions-dev.txt"
-#: Issue #18 asks for 0.95; measured 217/246 = 88.2% on 2026-11-29 (NLU topic, then the question within it;
-#: docs/conversation.md), so this guards the measured level with a small margin.
-TARGET = 0.85
+#: The goal is 0.95; measured 235/246 = 95.5% on 2026-11-29 (NLU topic, then the question within it;
+#: docs/conversation.md). A retrained model moves a few answers either way, so the floor leaves room.
+TARGET = 0.92
 #: The button the region question offers for England and Wales (what a survivor there presses).
 ENGLAND_WALES = '/inform_region{"region":"england_wales"}'
 
