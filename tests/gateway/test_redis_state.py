@@ -10,7 +10,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -28,7 +27,7 @@ Client = TestClient[Any, Any]
 
 
 def make_state(port: int, **options: Any) -> RedisState:
-    settings = replace(Settings(), redis_host="127.0.0.1", redis_port=port, redis_db=0, redis_password="")
+    settings = Settings(redis_host="127.0.0.1", redis_port=port, redis_db=0, redis_password="")
     return RedisState.from_settings(settings, **options)
 
 

@@ -10,7 +10,6 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from functools import partial
 from typing import Any, Optional
 
@@ -65,7 +64,7 @@ def settings_for(api: FakeBotApi, **overrides: Any) -> Settings:
         "tracker_ttl_seconds": 1800,
     }
     values.update(overrides)
-    return replace(Settings(), **values)
+    return Settings(**values)
 
 
 @asynccontextmanager
@@ -306,14 +305,14 @@ async def test_webhook_checks_the_secret_and_processes_updates(api: FakeBotApi, 
     [("https://bot.example.org/telegram/webhook", ""), ("https://x/telegram/webhook", "bad secret!"), ("http://x/hook", SECRET)],
 )
 def test_webhook_mode_refuses_to_start_without_a_usable_secret(pack: ContentPack, url: str, secret: str) -> None:
-    settings = replace(Settings(), telegram_bot_token=TOKEN, telegram_webhook_url=url, telegram_webhook_secret=secret)
+    settings = Settings(telegram_bot_token=TOKEN, telegram_webhook_url=url, telegram_webhook_secret=secret)
     with pytest.raises(SystemExit):
         create_app(settings, pack, RasaClient("http://127.0.0.1:9", pack), channels=[telegram.setup])
 
 
 def test_without_a_token_telegram_is_off(pack: ContentPack, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    settings = replace(Settings(), telegram_bot_token="", telegram_webhook_url="https://x/telegram/webhook")
+    settings = Settings(telegram_bot_token="", telegram_webhook_url="https://x/telegram/webhook")
     app = create_app(settings, pack, RasaClient("http://127.0.0.1:9", pack), channels=[telegram.setup])
     assert TELEGRAM not in app
     assert not [r for r in app.router.routes() if "telegram" in str(r.resource)]

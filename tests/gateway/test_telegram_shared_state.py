@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -100,8 +99,6 @@ async def test_without_redis_the_chat_is_still_answered_and_can_still_exit(
 
 
 def test_shared_state_needs_one_hmac_key_on_every_gateway(pack: ContentPack) -> None:
-    settings = replace(
-        Settings(), telegram_bot_token=TOKEN, telegram_hmac_key="", redis_host="127.0.0.1", redis_port=servers.free_port()
-    )
+    settings = Settings(telegram_bot_token=TOKEN, telegram_hmac_key="", redis_host="127.0.0.1", redis_port=servers.free_port())
     with pytest.raises(SystemExit, match="TELEGRAM_HMAC_KEY"):
         create_app(settings, pack, RasaClient("http://127.0.0.1:9", pack), channels=[telegram.setup])

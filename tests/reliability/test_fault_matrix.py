@@ -11,7 +11,6 @@ Already covered elsewhere, not repeated here (see docs/security.md, "Faults"):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -38,7 +37,7 @@ def crisis_text(texts: list[str]) -> bool:
 
 @pytest.fixture
 async def web_client(pack: ContentPack, rasa: WebStubRasa) -> AsyncIterator[Client]:
-    settings = dataclasses.replace(Settings(), web_allowed_origins=())
+    settings = Settings(web_allowed_origins=())
     app = create_app(settings, pack, RasaClient(rasa.url, pack, timeout=TIMEOUT), channels=[web_channel.setup])
     async with TestClient(TestServer(app)) as client:
         yield client

@@ -135,8 +135,8 @@ class WebChannel:
         self.client_limiter = state.limiter("web-client", settings.web_client_messages_per_minute, RATE_WINDOW_SECONDS)
         # Client addresses are only ever used through this keyed hash. Unset, the key dies with the process;
         # gateways sharing Redis need one key (WEB_CLIENT_HASH_KEY) to count an address together.
-        self._client_key = settings.web_client_hash_key.encode("utf-8") or secrets.token_bytes(32)
-        if state.kind == "redis" and not settings.web_client_hash_key:
+        self._client_key = settings.web_client_hash_key.get_secret_value().encode("utf-8") or secrets.token_bytes(32)
+        if state.kind == "redis" and not settings.web_client_hash_key.get_secret_value():
             logger.warning("WEB_CLIENT_HASH_KEY is not set: this gateway counts the per-address limit on its own")
         self.allowed_origins = _checked_origins(settings.web_allowed_origins)
         branding = pack.info.branding
