@@ -24,7 +24,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.content.loader import ContentPack
-from bot.gateway.app import PACK, RASA, SETTINGS, STATE
+from bot.gateway.keys import PACK, RASA, SETTINGS, STATE
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.state.base import GatewayState
 from bot.gateway.telegram.conversation import Conversation

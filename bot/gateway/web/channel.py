@@ -39,7 +39,7 @@ from aiohttp import web
 from bot.content.loader import ContentPack
 from bot.content.render import Reply, static_fallback
 from bot.content.schema import CHANNEL_TEXTS
-from bot.gateway.app import PACK, RASA, SETTINGS, STATE
+from bot.gateway.keys import PACK, RASA, SETTINGS, STATE
 from bot.gateway.state.base import GatewayState, Limiter, StateUnavailableError, WebSession, or_default
 from bot.gateway.state.memory import MemoryState
 from bot.gateway.web.pages import page_texts
