@@ -58,13 +58,20 @@ async def api() -> AsyncIterator[FakeBotApi]:
     await fake.close()
 
 
-#: Test tiers: every test in these folders carries the folder's marker, so `make test-fast`
-#: (`-m "not stack and not browser and not soak and not bench"`) can leave them out.
+#: Test tiers: every module in these folders marks its tests itself (`pytestmark`), so `make test-fast`
+#: (`-m "not stack and not browser and not soak and not bench"`) leaves them out and a reader sees why.
 _FOLDER_MARKERS = {"e2e": "stack", "browser": "browser"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        folder = item.path.parent.name
-        if folder in _FOLDER_MARKERS:
-            item.add_marker(_FOLDER_MARKERS[folder])
+    """Refuse to run a test in tests/e2e/ or tests/browser/ that lacks its folder's marker: it would join the fast tier."""
+    unmarked = sorted(
+        {
+            str(item.path.relative_to(ROOT))
+            for item in items
+            if item.path.parent.name in _FOLDER_MARKERS
+            and _FOLDER_MARKERS[item.path.parent.name] not in {mark.name for mark in item.iter_markers()}
+        }
+    )
+    if unmarked:
+        raise pytest.UsageError(f"mark these modules (pytestmark = pytest.mark.stack or .browser): {', '.join(unmarked)}")

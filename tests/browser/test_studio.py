@@ -21,6 +21,8 @@ from tests.browser.conftest import RESULTS
 from tests.servers import free_port
 from tests.studio.conftest import PASSWORD, make_settings
 
+pytestmark = pytest.mark.browser
+
 Page = Any
 SHOTS = RESULTS / "studio"
 #: A check loads the whole pack (seconds on a busy machine): how long to wait for its answer.

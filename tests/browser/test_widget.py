@@ -20,6 +20,8 @@ from bot.gateway.web.channel import STATIC_DIR, WEB
 from tests.browser.conftest import RESULTS, Gateway
 from tests.gateway.web_stub import STOPPED
 
+pytestmark = pytest.mark.browser
+
 Page = Any
 SHOTS = RESULTS / "widget"
 EXIT_NAME = "Quick exit: leaves this page immediately"

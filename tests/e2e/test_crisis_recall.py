@@ -13,6 +13,8 @@ from bot.content.loader import ContentPack
 from tests.crisis_dev.sets import all_messages, family_figures
 from tests.e2e.conftest import Stack
 
+pytestmark = pytest.mark.stack
+
 MAX_FALSE_ALARM_RATE = 0.10
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "crisis-recall.txt"
 

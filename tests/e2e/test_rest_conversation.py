@@ -15,6 +15,8 @@ from bot.content.schema import Region
 from tests.conversations_dev.cases import answered_from_topic
 from tests.e2e.conftest import TEST_TTL_SECONDS, Conversation, Stack
 
+pytestmark = pytest.mark.stack
+
 
 def text(replies: list[dict[str, Any]]) -> str:
     return "\n".join(r.get("text") or "" for r in replies)
