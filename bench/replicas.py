@@ -32,7 +32,7 @@ from bench.soak import SoakPlan, drive
 from bench.variants import Ports, Stack, bench_overrides, bench_settings, ensure_ours
 from bot.settings import PROJECT_ROOT
 from bot.supervisor import build_children
-from tests import servers
+from tests.support import servers
 
 COLD_START_TIMEOUT_SECONDS = 300.0
 

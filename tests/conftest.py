@@ -10,7 +10,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from bot.content.loader import ContentPack, load_pack
-from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi
+from tests.support.fake_bot_api import FAKE_TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PACK = ROOT / "data" / "content"

@@ -18,8 +18,8 @@ import pytest
 from aiohttp import web
 
 from bot.content.loader import ContentPack
-from tests.gateway.web_stub import WebStubRasa, web_gateway
-from tests.servers import free_port
+from tests.support.servers import free_port
+from tests.support.web_stub import WebStubRasa, web_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results"

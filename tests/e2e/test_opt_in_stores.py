@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import servers
 from tests.e2e.conftest import TEST_TTL_SECONDS, WebChat, running_stack, text_of
+from tests.support import servers
 
 pytestmark = [
     pytest.mark.stack,

@@ -20,8 +20,8 @@ from bot.gateway.state import redis as redis_state
 from bot.gateway.state.base import DELETE_WINDOW_SECONDS, StateUnavailableError, WebSession
 from bot.gateway.state.redis import PREFIX, RedisMessageIds, RedisState
 from bot.settings import Settings
-from tests import servers
-from tests.gateway.web_stub import WebStubRasa, web_gateway
+from tests.support import servers
+from tests.support.web_stub import WebStubRasa, web_gateway
 
 Client = TestClient[Any, Any]
 

@@ -21,11 +21,9 @@ from bot.gateway.telegram import channel as telegram
 from bot.gateway.telegram.channel import SECRET_HEADER
 from bot.gateway.telegram.conversation import EXIT_BUTTON
 from bot.settings import Settings
-from tests import servers
-from tests.gateway.fake_bot_api import FakeBotApi, StubRasa
-from tests.gateway.test_telegram_channel import CHAT, SECRET, TOKEN, gateway, keyboard, rasa, sender_for, settings_for
-
-__all__ = ["rasa"]  # the StubRasa fixture, shared with test_telegram_channel
+from tests.support import servers
+from tests.support.fake_bot_api import FakeBotApi, StubRasa
+from tests.support.telegram import CHAT, SECRET, TOKEN, gateway, keyboard, sender_for, settings_for
 
 WEBHOOK = "https://bot.example.org/telegram/webhook"
 

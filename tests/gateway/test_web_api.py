@@ -20,7 +20,7 @@ from bot.content.loader import ContentPack, load_pack
 from bot.content.schema import BrandColours, Branding
 from bot.gateway.state.memory import MemorySessions
 from bot.gateway.web.channel import STATIC_DIR, WEB
-from tests.gateway.web_stub import GREETING_BUTTONS, STOPPED, WebStubRasa, web_gateway
+from tests.support.web_stub import GREETING_BUTTONS, STOPPED, WebStubRasa, web_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = "https://charity.example"

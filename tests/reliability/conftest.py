@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.content.loader import ContentPack
-from tests.gateway.web_stub import WebStubRasa, web_gateway
+from tests.support.web_stub import WebStubRasa, web_gateway
 
 Client = TestClient[Any, Any]
 ALLOWED = "https://charity.example"
