@@ -25,8 +25,8 @@ from actions.topics import ActionExplainTopic, ActionShowMenu, ActionTellMeMore
 from bot.content.loader import ContentPack
 from bot.content.render import MAIN_MENU_CHOICES
 from bot.content.schema import ALL_REGIONS
-from tests.conftest import make_tracker
 from tests.support.actions import run
+from tests.support.trackers import make_tracker
 
 REGIONS = [r.value for r in ALL_REGIONS]
 

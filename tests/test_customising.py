@@ -28,8 +28,8 @@ from bot.content.lint import lint_pack, reading_grade, syllables
 from bot.content.loader import ContentPack, ContentPackError, load_pack
 from bot.content.render import crisis_reply, format_helpline, helplines_text, signpost_reply
 from bot.content.schema import Helpline, Region, normalise_phone
-from tests.conftest import DEFAULT_PACK, ROOT, make_tracker
 from tests.support.clock import FakeClock
+from tests.support.trackers import DEFAULT_PACK, ROOT, make_tracker
 
 EXAMPLE = ROOT / "examples" / "charity-pack"
 UTC = dt.timezone.utc

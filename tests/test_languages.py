@@ -24,7 +24,7 @@ from bot.content.render import format_helpline
 from bot.content.schema import CHANNEL_TEXTS
 from bot.gateway.telegram import texts as telegram_texts
 from bot.gateway.web.channel import STATIC_DIR, widget_labels
-from tests.conftest import DEFAULT_PACK
+from tests.support.trackers import DEFAULT_PACK
 from tests.support.web_stub import web_gateway
 
 FAKE = "xx"

@@ -91,6 +91,6 @@ def test_crisis_numbers_appear_even_when_already_shown(pack: ContentPack) -> Non
 
 
 def make(intent: str, text: str | None = None, **slots: Any) -> Any:
-    from tests.conftest import make_tracker
+    from tests.support.trackers import make_tracker
 
     return make_tracker(intent, text=text, **slots)

@@ -14,7 +14,7 @@ import pytest
 
 from bot.content.loader import ContentPack
 from tests.conversations_dev.cases import Case, failed_checks, load_cases
-from tests.e2e.conftest import TEST_TTL_SECONDS, Stack
+from tests.support.stack import TEST_TTL_SECONDS, Stack
 
 pytestmark = pytest.mark.stack
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.content.loader import ContentPack
 from tests.crisis_dev.sets import all_messages, family_figures
-from tests.e2e.conftest import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.stack
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import running_stack
+from tests.support.stack import running_stack
 
 pytestmark = pytest.mark.stack
 

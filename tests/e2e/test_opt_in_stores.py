@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import TEST_TTL_SECONDS, WebChat, running_stack, text_of
 from tests.support import servers
+from tests.support.stack import TEST_TTL_SECONDS, WebChat, running_stack, text_of
 
 pytestmark = [
     pytest.mark.stack,

@@ -13,7 +13,7 @@ import pytest
 from bot.content.loader import ContentPack
 from bot.content.schema import Region
 from tests.conversations_dev.cases import answered_from_topic
-from tests.e2e.conftest import TEST_TTL_SECONDS, Conversation, Stack
+from tests.support.stack import TEST_TTL_SECONDS, Conversation, Stack
 
 pytestmark = pytest.mark.stack
 

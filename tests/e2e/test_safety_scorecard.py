@@ -15,7 +15,7 @@ import pytest
 
 from bot.content.lint import banned_phrases_in
 from bot.content.loader import ContentPack
-from tests.e2e.conftest import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.stack
 

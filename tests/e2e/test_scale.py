@@ -13,8 +13,8 @@ import pytest
 
 from bot.model import model_path, rasa_command
 from bot.settings import PROJECT_ROOT, Settings, rasa_environment
-from tests.e2e.conftest import TEST_TTL_SECONDS, running_stack
 from tests.support import servers
+from tests.support.stack import TEST_TTL_SECONDS, running_stack
 
 pytestmark = [
     pytest.mark.stack,

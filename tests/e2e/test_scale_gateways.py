@@ -26,9 +26,9 @@ import redis
 from bot.content.loader import ContentPack
 from bot.gateway.state.redis import PREFIX
 from bot.gateway.telegram.channel import SECRET_HEADER
-from tests.e2e.conftest import ROOT, TEST_TTL_SECONDS, running_stack
 from tests.support import servers
 from tests.support.fake_bot_api import FAKE_TOKEN, FakeBotApi
+from tests.support.stack import ROOT, TEST_TTL_SECONDS, running_stack
 
 pytestmark = [
     pytest.mark.stack,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.content.loader import ContentPack
 from bot.content.schema import Region
-from tests.e2e.conftest import Conversation, Stack
+from tests.support.stack import Conversation, Stack
 
 pytestmark = pytest.mark.stack
 

@@ -22,9 +22,9 @@ from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.web import channel as web_channel
 from bot.settings import Settings
-from tests.reliability.conftest import Client
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.telegram import gateway, settings_for
+from tests.support.web_clients import Client
 from tests.support.web_stub import GREETING, WebStubRasa
 
 TIMEOUT = 0.5
