@@ -63,7 +63,7 @@ def test_every_topic_is_reached_in_plain_words(stack: Stack, pack: ContentPack, 
     replies = chat.say(TOPIC_QUESTIONS[topic_id])
     topic = pack.topics[topic_id]
     said = text(replies)
-    # The topic's overview, or (issue #18) the answer to one of the topic's own questions first.
+    # The topic's overview, or the answer to one of the topic's own questions, which comes first.
     overview = topic.title in said and topic.variant_for(Region.scotland).pages[0].text.strip() in said
     assert overview or answered_from_topic(pack, topic_id, said), said
 
