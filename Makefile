@@ -44,6 +44,7 @@ test-fast: setup
 	@$(APP) -m bot.cli content check
 	@$(APP) -m ruff check .
 	@$(APP) -m mypy
+	@PYTHONPATH=$(CURDIR) .venv/bin/lint-imports --no-cache
 	@bash scripts/test-widget.sh
 	@PYTHONPATH=$(CURDIR) $(APP) -m pytest -q -m "not stack and not browser and not soak and not bench"
 
@@ -72,6 +73,7 @@ lint: setup
 	@$(APP) -m ruff check .
 	@$(APP) -m ruff format --check .
 	@$(APP) -m mypy
+	@PYTHONPATH=$(CURDIR) .venv/bin/lint-imports --no-cache
 
 guard:
 	@bash scripts/guard-committed-files.sh

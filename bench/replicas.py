@@ -32,7 +32,7 @@ from bench.soak import SoakPlan, drive
 from bench.variants import Ports, Stack, bench_overrides, bench_settings, ensure_ours
 from bot.settings import PROJECT_ROOT
 from bot.supervisor import build_children
-from tests import servers
+from tests.support import servers
 
 COLD_START_TIMEOUT_SECONDS = 300.0
 
@@ -44,7 +44,7 @@ def build_stack(work: Path, tag: str, model: Path, replicas: int, redis_port: Op
     settings = bench_settings(ports, 1800)
     overrides = bench_overrides(work, ports, 1800)
     if redis_port is not None:
-        settings = replace(settings, tracker_store="redis", redis_host=LOOPBACK, redis_port=redis_port)
+        settings = settings.with_changes(tracker_store="redis", redis_host=LOOPBACK, redis_port=redis_port)
         overrides.update(TRACKER_STORE="redis", REDIS_HOST=LOOPBACK, REDIS_PORT=str(redis_port), REDIS_DB="0")
     rasa_ports = [ports.rasa, *extra_ports]
     overrides["RASA_URLS"] = ",".join(f"http://{LOOPBACK}:{port}" for port in rasa_ports)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-#: Targets from the issue, as (figure key, comparison, factor): ours/stock must satisfy it.
+#: The targets against stock Rasa (docs/benchmarks.md), as (figure key, comparison, factor): ours/stock must satisfy it.
 TARGETS: dict[str, tuple[str, float]] = {
     "training_s": ("<=", 0.5),
     "cold_start_s": ("<=", 0.5),

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -216,10 +216,9 @@ class Ports:
 
 def bench_settings(ports: Ports, ttl_seconds: int) -> Settings:
     """Settings for one stack: loopback, these ports, this TTL, the in-memory store."""
-    names = {f.name for f in fields(Settings)}
-    extra = {"tracker_store": "memory"} if "tracker_store" in names else {}
+    extra = {"tracker_store": "memory"} if "tracker_store" in Settings.model_fields else {}
     return Settings(
-        host=LOOPBACK,
+        BOT_HOST=LOOPBACK,
         rasa_port=ports.rasa,
         action_port=ports.action,
         gateway_port=ports.gateway,

@@ -1,98 +1,139 @@
-"""One settings object, read from environment variables with documented defaults (see README)."""
+"""One settings object, read once from environment variables with documented defaults (see README).
+
+`Settings()` reads the environment when it is made, never later: every value, the Rasa and action
+server addresses included, is a field. Secrets (tokens, keys, passwords) are `SecretStr`, so a
+settings object printed or logged shows `**********`; code that needs one calls `get_secret_value()`.
+A whole number or true/false left empty means the default, as before; a value that does not parse
+stops the process with one line naming the variable.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise SystemExit(f"error: {name} must be true or false, not {value!r}")
+#: A comma-separated environment variable (not JSON, which pydantic-settings expects for a tuple).
+CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
-def _list(name: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+class Settings(BaseSettings):
+    """Where each process listens and how long a conversation lives. All loopback by default.
 
+    Each field is read from the variable of the same name in capitals, except the four named below
+    (BOT_HOST, RASA_URL, RASA_URLS, ACTION_SERVER_URL). Tests and tools pass values by those names:
+    `Settings(rasa_port=1, BOT_HOST="127.0.0.1")`.
+    """
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SystemExit(f"error: {name} must be a whole number, not {value!r}") from None
+    # Aliased fields are read from their variable only (never HOST or RASA_BASE_URL) and passed by that name:
+    # `Settings(BOT_HOST="127.0.0.1")`. An unknown name passed in is an error, not silently dropped.
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", case_sensitive=False)
 
-
-@dataclass(frozen=True)
-class Settings:
-    """Where each process listens and how long a conversation lives. All loopback by default."""
-
-    host: str = field(default_factory=lambda: os.environ.get("BOT_HOST", "127.0.0.1"))
-    rasa_port: int = field(default_factory=lambda: _int("RASA_PORT", 5005))
-    action_port: int = field(default_factory=lambda: _int("ACTION_PORT", 5055))
-    gateway_port: int = field(default_factory=lambda: _int("GATEWAY_PORT", 8000))
+    host: str = Field("127.0.0.1", alias="BOT_HOST")
+    rasa_port: int = 5005
+    action_port: int = 5055
+    gateway_port: int = 8000
     #: Seconds of silence after which a conversation is forgotten.
-    tracker_ttl_seconds: int = field(default_factory=lambda: _int("TRACKER_TTL_SECONDS", 1800))
+    tracker_ttl_seconds: int = 1800
     #: Where Rasa keeps conversations: "memory" (default; nothing on disk), or opt-in "redis" / "sql",
     #: both always with expiry (TRACKER_TTL_SECONDS).
-    tracker_store: str = field(default_factory=lambda: os.environ.get("TRACKER_STORE", "memory").lower())
+    tracker_store: str = "memory"
     #: Redis for TRACKER_STORE=redis; when set, gateways also keep their short-lived state there (bot/gateway/state/).
-    redis_host: str = field(default_factory=lambda: os.environ.get("REDIS_HOST", ""))
-    redis_port: int = field(default_factory=lambda: _int("REDIS_PORT", 6379))
-    redis_db: int = field(default_factory=lambda: _int("REDIS_DB", 0))
-    redis_password: str = field(default_factory=lambda: os.environ.get("REDIS_PASSWORD", ""), repr=False)
+    redis_host: str = ""
+    redis_port: int = 6379
+    redis_db: int = 0
+    redis_password: SecretStr = SecretStr("")
     #: For TRACKER_STORE=sql: postgresql (or sqlite, with SQL_DB a file path), host, port, database, user.
-    sql_dialect: str = field(default_factory=lambda: os.environ.get("SQL_DIALECT", "postgresql"))
-    sql_host: str = field(default_factory=lambda: os.environ.get("SQL_HOST", ""))
-    sql_port: int = field(default_factory=lambda: _int("SQL_PORT", 5432))
-    sql_db: str = field(default_factory=lambda: os.environ.get("SQL_DB", ""))
-    sql_user: str = field(default_factory=lambda: os.environ.get("SQL_USER", ""))
-    sql_password: str = field(default_factory=lambda: os.environ.get("SQL_PASSWORD", ""), repr=False)
+    sql_dialect: str = "postgresql"
+    sql_host: str = ""
+    sql_port: int = 5432
+    sql_db: str = ""
+    sql_user: str = ""
+    sql_password: SecretStr = SecretStr("")
     #: "INFO" by default: no user text, ids or tokens are logged at any level we ship.
-    log_level: str = field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO").upper())
-    models_dir: Path = field(default_factory=lambda: Path(os.environ.get("MODELS_DIR", PROJECT_ROOT / "models")))
-    rasa_venv: Path = field(default_factory=lambda: Path(os.environ.get("RASA_VENV", PROJECT_ROOT / ".venv-rasa")))
+    log_level: str = "INFO"
+    models_dir: Path = PROJECT_ROOT / "models"
+    rasa_venv: Path = PROJECT_ROOT / ".venv-rasa"
     #: Seconds the gateway waits for Rasa before answering with the static crisis and helpline content.
-    rasa_timeout_seconds: int = field(default_factory=lambda: _int("RASA_TIMEOUT_SECONDS", 10))
+    rasa_timeout_seconds: int = 10
+    #: The Rasa server's base URL; empty: http://BOT_HOST:RASA_PORT.
+    rasa_base_url: str = Field("", alias="RASA_URL")
+    #: Every Rasa replica's base URL for the gateway (comma-separated); empty: the one server above.
+    rasa_replica_urls: CommaList = Field((), alias="RASA_URLS")
+    #: The action server's webhook as Rasa calls it; empty: http://BOT_HOST:ACTION_PORT/webhook.
+    action_webhook_url: str = Field("", alias="ACTION_SERVER_URL")
 
     # --- Web widget (bot/gateway/web/) ---
     #: Origins allowed to embed the widget and call its API (CORS), e.g. https://charity.example.
-    web_allowed_origins: tuple[str, ...] = field(default_factory=lambda: _list("WEB_ALLOWED_ORIGINS"))
+    web_allowed_origins: CommaList = ()
     #: Where quick exit sends the page. Neutral by default; a charity may choose another.
-    web_exit_url: str = field(default_factory=lambda: os.environ.get("WEB_EXIT_URL", "https://www.bbc.co.uk/weather"))
-    web_max_message_chars: int = field(default_factory=lambda: _int("WEB_MAX_MESSAGE_CHARS", 2000))
+    web_exit_url: str = "https://www.bbc.co.uk/weather"
+    web_max_message_chars: int = 2000
     #: Messages per minute per widget session, and per client address (in memory, or in Redis when REDIS_HOST is set).
-    web_session_messages_per_minute: int = field(default_factory=lambda: _int("WEB_SESSION_MESSAGES_PER_MINUTE", 30))
-    web_client_messages_per_minute: int = field(default_factory=lambda: _int("WEB_CLIENT_MESSAGES_PER_MINUTE", 120))
+    web_session_messages_per_minute: int = 30
+    web_client_messages_per_minute: int = 120
     #: Key for the HMAC of client addresses in the per-address counters. Unset: random per process, which is
     #: fine for one gateway; gateways sharing Redis need the same key to share the per-address limit.
-    web_client_hash_key: str = field(default_factory=lambda: os.environ.get("WEB_CLIENT_HASH_KEY", ""), repr=False)
+    web_client_hash_key: SecretStr = SecretStr("")
 
     # --- Telegram (bot/gateway/telegram/) ---
     #: From BotFather. Unset: Telegram is off and everything else runs.
-    telegram_bot_token: str = field(default_factory=lambda: os.environ.get("TELEGRAM_BOT_TOKEN", ""), repr=False)
+    telegram_bot_token: SecretStr = SecretStr("")
     #: Bot API base URL, for a self-hosted Bot API server (python-telegram-bot's base_url).
-    telegram_api_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_API_URL", ""))
+    telegram_api_url: str = ""
     #: Public HTTPS URL of this gateway's /telegram/webhook; set it to use a webhook instead of polling.
-    telegram_webhook_url: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_URL", ""))
-    telegram_webhook_secret: str = field(default_factory=lambda: os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""), repr=False)
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: SecretStr = SecretStr("")
     #: Key for the HMAC that turns a chat id into a Rasa sender id. Unset: random per process (refused with REDIS_HOST).
-    telegram_hmac_key: str = field(default_factory=lambda: os.environ.get("TELEGRAM_HMAC_KEY", ""), repr=False)
-    telegram_protect_content: bool = field(default_factory=lambda: _bool("TELEGRAM_PROTECT_CONTENT", True))
+    telegram_hmac_key: SecretStr = SecretStr("")
+    telegram_protect_content: bool = True
     #: Delete each user message as soon as it has been answered (off by default; see README).
-    telegram_delete_user_messages: bool = field(default_factory=lambda: _bool("TELEGRAM_DELETE_USER_MESSAGES", False))
-    telegram_messages_per_minute: int = field(default_factory=lambda: _int("TELEGRAM_MESSAGES_PER_MINUTE", 20))
+    telegram_delete_user_messages: bool = False
+    telegram_messages_per_minute: int = 20
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise SystemExit(settings_error(error)) from None
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some values changed (aliased ones by their variable's name), validated, the environment not read again."""
+        try:
+            return type(self).model_validate({**self.model_dump(by_alias=True), **changes})
+        except ValidationError as error:
+            raise SystemExit(settings_error(error)) from None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_means_default(cls, value: Any, info: ValidationInfo) -> Any:
+        """An empty whole number or true/false means its default (as `FOO=` in a compose file gives)."""
+        field = cls.model_fields[info.field_name or ""]
+        if value == "" and field.annotation in (int, bool):
+            return field.default
+        return value
+
+    @field_validator("web_allowed_origins", "rasa_replica_urls", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("tracker_store")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
 
     @property
     def forget_after_minutes(self) -> int:
@@ -101,21 +142,49 @@ class Settings:
 
     @property
     def rasa_url(self) -> str:
-        return os.environ.get("RASA_URL", f"http://{self.host}:{self.rasa_port}")
+        """The Rasa server's base URL: RASA_URL, else this host and RASA_PORT."""
+        return self.rasa_base_url or f"http://{self.host}:{self.rasa_port}"
 
     @property
     def rest_webhook(self) -> str:
+        """The Rasa server's REST channel."""
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
     @property
     def rest_webhooks(self) -> list[str]:
         """Every Rasa replica's REST webhook: RASA_URLS (comma-separated base URLs), else the one server."""
-        urls = _list("RASA_URLS") or (self.rasa_url,)
+        urls = self.rasa_replica_urls or (self.rasa_url,)
         return [f"{url.rstrip('/')}/webhooks/rest/webhook" for url in urls]
 
     @property
     def action_server_url(self) -> str:
-        return os.environ.get("ACTION_SERVER_URL", f"http://{self.host}:{self.action_port}/webhook")
+        """Where Rasa calls the action server: ACTION_SERVER_URL, else this host and ACTION_PORT."""
+        return self.action_webhook_url or f"http://{self.host}:{self.action_port}/webhook"
+
+
+#: How a bad value is described, by the field's type.
+KINDS: dict[Any, str] = {int: "a whole number", bool: "true or false"}
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable a field is read from."""
+    return Settings.model_fields[field_name].alias or field_name.upper()
+
+
+def settings_error(error: ValidationError) -> str:
+    """One line per bad variable, in the words the README uses: `error: RASA_PORT must be a whole number, not 'x'`."""
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else "settings"
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"error: there is no setting {name!r}")
+            continue
+        field = Settings.model_fields.get(name)
+        variable = env_name(name) if field else name.upper()
+        kind = KINDS.get(field.annotation) if field else None
+        expected = f"must be {kind}" if kind else problem["msg"]
+        lines.append(f"error: {variable} {expected}, not {problem['input']!r}")
+    return "\n".join(lines)
 
 
 def rasa_environment(settings: Settings) -> dict[str, str]:
@@ -132,13 +201,13 @@ def rasa_environment(settings: Settings) -> dict[str, str]:
             "REDIS_HOST": settings.redis_host,
             "REDIS_PORT": str(settings.redis_port),
             "REDIS_DB": str(settings.redis_db),
-            "REDIS_PASSWORD": settings.redis_password,
+            "REDIS_PASSWORD": settings.redis_password.get_secret_value(),
             "SQL_DIALECT": settings.sql_dialect,
             "SQL_HOST": settings.sql_host,
             "SQL_PORT": str(settings.sql_port),
             "SQL_DB": settings.sql_db,
             "SQL_USER": settings.sql_user,
-            "SQL_PASSWORD": settings.sql_password,
+            "SQL_PASSWORD": settings.sql_password.get_secret_value(),
         }
     )
     env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "2")

@@ -15,6 +15,7 @@ step "content pack check" $APP -m bot.cli content check
 step "ruff" $APP -m ruff check .
 step "ruff format" $APP -m ruff format --check .
 step "mypy" $APP -m mypy
+step "import contracts (process boundaries)" env PYTHONPATH="$PWD" .venv/bin/lint-imports --no-cache
 step "web widget unit tests (Node)" bash scripts/test-widget.sh
 step "Rasa-side unit tests (Rasa environment)" .venv-rasa/bin/python -m unittest discover -s tests/rasa_plugins -t . -v
 step "validate training data" $RASA data validate --fail-on-warnings --config config.yml --domain domain.yml --data data/nlu data/stories

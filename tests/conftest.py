@@ -3,50 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any, Optional
 
 import pytest
-from rasa_sdk import Tracker
 
 from bot.content.loader import ContentPack, load_pack
-from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_PACK = ROOT / "data" / "content"
-
-DEFAULT_SLOTS: dict[str, Any] = {
-    "region": None,
-    "region_asked": False,
-    "introduced": True,
-    "last_topic": None,
-    "pending_topic": None,
-    "more_page": 0,
-    "before_crisis_topic": None,
-    "forget_conversation": False,
-}
+from tests.support.fake_bot_api import FAKE_TOKEN, FakeBotApi
+from tests.support.trackers import DEFAULT_PACK, ROOT
 
 
 @pytest.fixture(scope="session")
 def pack() -> ContentPack:
     return load_pack(DEFAULT_PACK, "en")
-
-
-def make_tracker(
-    intent: str, text: Optional[str] = None, entities: Optional[list[dict[str, Any]]] = None, **slots: Any
-) -> Tracker:
-    """A tracker as the action server receives it: slots, and the latest message's intent."""
-    latest = {"intent": {"name": intent, "confidence": 1.0}, "entities": entities or [], "text": text or f"/{intent}"}
-    return Tracker(
-        sender_id="test-sender",
-        slots={**DEFAULT_SLOTS, **slots},
-        latest_message=latest,
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
 
 
 @pytest.fixture
@@ -58,13 +25,20 @@ async def api() -> AsyncIterator[FakeBotApi]:
     await fake.close()
 
 
-#: Test tiers: every test in these folders carries the folder's marker, so `make test-fast`
-#: (`-m "not stack and not browser and not soak and not bench"`) can leave them out.
+#: Test tiers: every module in these folders marks its tests itself (`pytestmark`), so `make test-fast`
+#: (`-m "not stack and not browser and not soak and not bench"`) leaves them out and a reader sees why.
 _FOLDER_MARKERS = {"e2e": "stack", "browser": "browser"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        folder = item.path.parent.name
-        if folder in _FOLDER_MARKERS:
-            item.add_marker(_FOLDER_MARKERS[folder])
+    """Refuse to run a test in tests/e2e/ or tests/browser/ that lacks its folder's marker: it would join the fast tier."""
+    unmarked = sorted(
+        {
+            str(item.path.relative_to(ROOT))
+            for item in items
+            if item.path.parent.name in _FOLDER_MARKERS
+            and _FOLDER_MARKERS[item.path.parent.name] not in {mark.name for mark in item.iter_markers()}
+        }
+    )
+    if unmarked:
+        raise pytest.UsageError(f"mark these modules (pytestmark = pytest.mark.stack or .browser): {', '.join(unmarked)}")

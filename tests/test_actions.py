@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import intro_text
 from actions.conversation import (
@@ -27,16 +25,10 @@ from actions.topics import ActionExplainTopic, ActionShowMenu, ActionTellMeMore
 from bot.content.loader import ContentPack
 from bot.content.render import MAIN_MENU_CHOICES
 from bot.content.schema import ALL_REGIONS
-from tests.conftest import make_tracker
+from tests.support.actions import run
+from tests.support.trackers import make_tracker
 
 REGIONS = [r.value for r in ALL_REGIONS]
-
-
-def run(action: Any, tracker: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-    return dispatcher.messages, slots
 
 
 def text_of(messages: list[dict[str, Any]]) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.content.loader import ContentPack, ContentPackError, load_pack
 from bot.content.origins import Origin, read_yaml
-from tests.conftest import DEFAULT_PACK
+from tests.support.trackers import DEFAULT_PACK
 
 OVERLAY_MESSAGES = """\
 # the charity's own welcome

@@ -16,7 +16,7 @@ from bot.content.lint import lint_pack
 from bot.content.loader import ContentPack, ContentPackError, load_pack
 from bot.content.render import crisis_reply, topic_page
 from bot.content.schema import ALL_REGIONS, MAX_RESOURCES_PER_MESSAGE, REQUIRED_MESSAGES, Region
-from tests.conftest import DEFAULT_PACK
+from tests.support.trackers import DEFAULT_PACK
 
 
 def test_shipped_pack_loads_with_every_topic_the_domain_can_reach(pack: ContentPack) -> None:

@@ -15,7 +15,7 @@ from bot.cli import main as cli_main
 from bot.content.lint import is_home_page, lint_pack
 from bot.content.loader import ContentPack, load_pack
 from bot.content.report import COLUMNS, render_report, report_rows
-from tests.conftest import DEFAULT_PACK
+from tests.support.trackers import DEFAULT_PACK
 
 
 def overlay(tmp_path: Path, files: dict[str, Any]) -> Path:

@@ -1,4 +1,4 @@
-"""Crisis v2 targets (issue #21) for the matcher alone, per family of the crisis dev set (no Rasa needed).
+"""Crisis targets for the matcher alone, per family of the crisis dev set (no Rasa needed).
 
 A harm_risk message counts as caught when answered "harm_risk" or "danger", a suicide one only
 "suicide", a danger one only "danger"; any crisis answer to a non-crisis message is a false alarm

@@ -28,7 +28,8 @@ from bot.content.lint import lint_pack, reading_grade, syllables
 from bot.content.loader import ContentPack, ContentPackError, load_pack
 from bot.content.render import crisis_reply, format_helpline, helplines_text, signpost_reply
 from bot.content.schema import Helpline, Region, normalise_phone
-from tests.conftest import DEFAULT_PACK, ROOT, make_tracker
+from tests.support.clock import FakeClock
+from tests.support.trackers import DEFAULT_PACK, ROOT, make_tracker
 
 EXAMPLE = ROOT / "examples" / "charity-pack"
 UTC = dt.timezone.utc
@@ -500,14 +501,6 @@ def test_signpost_uses_hours_too(pack: ContentPack) -> None:
 
 
 # --- Hot reload --------------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def edit(path: Path, change: Callable[[Any], None]) -> None:

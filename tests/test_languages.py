@@ -24,8 +24,8 @@ from bot.content.render import format_helpline
 from bot.content.schema import CHANNEL_TEXTS
 from bot.gateway.telegram import texts as telegram_texts
 from bot.gateway.web.channel import STATIC_DIR, widget_labels
-from tests.conftest import DEFAULT_PACK
-from tests.gateway.web_stub import web_gateway
+from tests.support.trackers import DEFAULT_PACK
+from tests.support.web_stub import web_gateway
 
 FAKE = "xx"
 NOWHERE = "http://127.0.0.1:9/webhooks/rest/webhook"

@@ -140,7 +140,7 @@ from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 from actions.conversation import ActionAcknowledgeDisclosure, ActionAcknowledgeFeelings, ActionDeny, ActionFallback  # noqa: E402
 from actions.region import ActionSetRegion  # noqa: E402
 from actions.topics import ActionExplainTopic  # noqa: E402
-from tests.conftest import make_tracker  # noqa: E402
+from tests.support.trackers import make_tracker  # noqa: E402
 
 
 def run(action: Any, tracker: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:

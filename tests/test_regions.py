@@ -27,7 +27,7 @@ from bot.content.lint import lint_pack
 from bot.content.loader import ContentPack, ContentPackError, load_pack
 from bot.content.render import region_question
 from bot.content.schema import Region
-from tests.conftest import DEFAULT_PACK, make_tracker
+from tests.support.trackers import DEFAULT_PACK, make_tracker
 
 
 def overlay(tmp_path: Path, files: dict[str, Any]) -> Path:

@@ -59,7 +59,7 @@ def test_the_pack_passes_its_length_lint(pack: ContentPack) -> None:
 
 def test_a_service_shown_once_is_left_out_of_later_pages_unless_asked_for(pack: ContentPack) -> None:
     from actions.topics import ActionExplainTopic, ActionTellMeMore
-    from tests.test_actions import run
+    from tests.support.actions import run
 
     _, slots = run(ActionExplainTopic(), make(intent="ask_review", region="england_wales", region_asked=True))
     shown = slots["services_shown"]
@@ -80,7 +80,7 @@ def test_a_service_shown_once_is_left_out_of_later_pages_unless_asked_for(pack: 
 
 def test_crisis_numbers_appear_even_when_already_shown(pack: ContentPack) -> None:
     from actions.crisis import ActionCrisis
-    from tests.test_actions import run
+    from tests.support.actions import run
 
     messages, _ = run(
         ActionCrisis(),
@@ -91,6 +91,6 @@ def test_crisis_numbers_appear_even_when_already_shown(pack: ContentPack) -> Non
 
 
 def make(intent: str, text: str | None = None, **slots: Any) -> Any:
-    from tests.conftest import make_tracker
+    from tests.support.trackers import make_tracker
 
     return make_tracker(intent, text=text, **slots)

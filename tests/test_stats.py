@@ -16,8 +16,8 @@ from actions.crisis import ActionCrisis
 from actions.topics import ActionExplainTopic
 from bot import stats
 from bot.stats import StatsRecorder, as_csv, as_table, report
-from tests import servers
-from tests.conftest import make_tracker
+from tests.support import servers
+from tests.support.trackers import make_tracker
 
 DAY = dt.date(2026, 11, 23)
 

@@ -8,18 +8,17 @@ from collections.abc import Callable
 from aiohttp import web
 
 from bot.content.loader import ContentPack, load_pack
+from bot.gateway.keys import PACK, RASA, SETTINGS, STATE
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.state import open_state
 from bot.gateway.state.base import GatewayState
+from bot.gateway.telegram import channel as telegram
+from bot.gateway.web import channel as web_channel
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-PACK: web.AppKey[ContentPack] = web.AppKey("pack", ContentPack)
-RASA: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
-SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
-#: Sessions, counters, Telegram ids: in memory, or in Redis shared with other gateways (bot/gateway/state/).
-STATE: web.AppKey[GatewayState] = web.AppKey("state")
+__all__ = ["PACK", "RASA", "SETTINGS", "STATE", "create_app", "default_channels", "main"]
 
 #: Each channel module offers `setup(app) -> None`; they are attached in this order.
 ChannelSetup = Callable[[web.Application], None]
@@ -64,17 +63,8 @@ def create_app(
 
 
 def default_channels() -> list[ChannelSetup]:
-    """The channel modules that exist in this build, in order."""
-    found: list[ChannelSetup] = []
-    for module_name in ("bot.gateway.web.channel", "bot.gateway.telegram.channel"):
-        try:
-            module = __import__(module_name, fromlist=["setup"])
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        found.append(module.setup)
-    return found
+    """Every channel, in order: the web widget, then Telegram (which stays off without a token)."""
+    return [web_channel.setup, telegram.setup]
 
 
 def main() -> None:

@@ -110,11 +110,6 @@ class RasaClient:
         self._in_flight: dict[str, asyncio.Task[Answer]] = {}
         self._pending: OrderedDict[str, list[Reply]] = OrderedDict()
 
-    @property
-    def webhook_url(self) -> str:
-        """The first replica's webhook (the only one in a single-server setup)."""
-        return self.webhook_urls[0]
-
     async def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout, connector=aiohttp.TCPConnector(limit=100))

@@ -17,9 +17,11 @@ from playwright.async_api import expect
 
 from bot.content.schema import contrast_ratio
 from bot.studio.app import make_app
-from tests.browser.conftest import RESULTS
-from tests.servers import free_port
-from tests.studio.conftest import PASSWORD, make_settings
+from tests.support.browser import RESULTS
+from tests.support.servers import free_port
+from tests.support.studio import PASSWORD, make_settings
+
+pytestmark = pytest.mark.browser
 
 Page = Any
 SHOTS = RESULTS / "studio"

@@ -17,8 +17,10 @@ from bot.content.schema import Region
 from bot.gateway.app import PACK
 from bot.gateway.state.memory import MemorySessions
 from bot.gateway.web.channel import STATIC_DIR, WEB
-from tests.browser.conftest import RESULTS, Gateway
-from tests.gateway.web_stub import STOPPED
+from tests.support.browser import RESULTS, Gateway
+from tests.support.web_stub import STOPPED
+
+pytestmark = pytest.mark.browser
 
 Page = Any
 SHOTS = RESULTS / "widget"

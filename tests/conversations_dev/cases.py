@@ -1,4 +1,4 @@
-"""The conversation dev set (issue 19): multi-turn cases and the checks each reply must pass.
+"""The conversation dev set: multi-turn cases and the checks each reply must pass.
 
 conversations.yml holds the cases (its header describes the format). This module reads them and
 judges one reply against one turn's checks, so that the REST test (tests/e2e/test_conversations_dev.py)
@@ -73,7 +73,7 @@ def crisis_line(pack: ContentPack, kind: str) -> str:
 
 
 def answered_from_topic(pack: ContentPack, topic_id: str, reply: str) -> bool:
-    """Whether the reply answers one of the topic's questions (issue #18: the specific answer comes first)."""
+    """Whether the reply answers one of the topic's questions (the specific answer comes first: docs/conversation.md)."""
     for question in pack.topics[topic_id].questions:
         if question.title in reply and any(answer.text.strip() in reply for answer in question.answers.values()):
             return True

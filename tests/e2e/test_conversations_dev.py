@@ -1,4 +1,4 @@
-"""The conversation dev set (issue 19) over the REST channel: follow-ons, region from a force, leaving, who is asking.
+"""The conversation dev set over the REST channel: follow-ons, region from a force, leaving, who is asking.
 
 Each case runs in a fresh conversation; it passes only if every check of every turn passes. The
 figure and the failing cases (with what the bot answered) are printed and written to
@@ -14,12 +14,12 @@ import pytest
 
 from bot.content.loader import ContentPack
 from tests.conversations_dev.cases import Case, failed_checks, load_cases
-from tests.e2e.conftest import TEST_TTL_SECONDS, Stack
+from tests.support.stack import TEST_TTL_SECONDS, Stack
 
 pytestmark = pytest.mark.stack
 
-#: The issue's target is 95%; measured 56-57/58 on 2026-11-29 (README). This floor catches a
-#: regression without failing on the cases still open (listed in the issue's closing note).
+#: The target is 95% (README, "Measured"); this floor is lower so that a regression fails the build
+#: while a case or two still open (results/conversations-dev.txt names them) does not.
 MIN_PASS_RATE = 0.90
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "conversations-dev.txt"
 

@@ -11,7 +11,9 @@ import pytest
 
 from bot.content.loader import ContentPack
 from tests.crisis_dev.sets import all_messages, family_figures
-from tests.e2e.conftest import Stack
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.stack
 
 MAX_FALSE_ALARM_RATE = 0.10
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "crisis-recall.txt"

@@ -5,7 +5,11 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from tests.e2e.conftest import running_stack
+import pytest
+
+from tests.support.stack import running_stack
+
+pytestmark = pytest.mark.stack
 
 
 def test_debug_logs_of_every_process_hold_no_personal_data(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack, WebChat, running_stack, text_of
+from tests.support.stack import Stack, WebChat, running_stack, text_of
 
 pytestmark = pytest.mark.stack
 

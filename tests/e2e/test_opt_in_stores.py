@@ -12,12 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import servers
-from tests.e2e.conftest import TEST_TTL_SECONDS, WebChat, running_stack, text_of
+from tests.support import servers
+from tests.support.stack import TEST_TTL_SECONDS, WebChat, running_stack, text_of
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which("redis-server"), reason="redis-server not installed (scripts/install-test-deps.sh)"
-)
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed (scripts/install-test-deps.sh)"),
+]
 
 
 @pytest.fixture

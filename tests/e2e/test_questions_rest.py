@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.content.loader import ContentPack
-from tests.e2e.conftest import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.stack
 

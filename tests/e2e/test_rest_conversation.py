@@ -13,7 +13,9 @@ import pytest
 from bot.content.loader import ContentPack
 from bot.content.schema import Region
 from tests.conversations_dev.cases import answered_from_topic
-from tests.e2e.conftest import TEST_TTL_SECONDS, Conversation, Stack
+from tests.support.stack import TEST_TTL_SECONDS, Conversation, Stack
+
+pytestmark = pytest.mark.stack
 
 
 def text(replies: list[dict[str, Any]]) -> str:
@@ -61,7 +63,7 @@ def test_every_topic_is_reached_in_plain_words(stack: Stack, pack: ContentPack, 
     replies = chat.say(TOPIC_QUESTIONS[topic_id])
     topic = pack.topics[topic_id]
     said = text(replies)
-    # The topic's overview, or (issue #18) the answer to one of the topic's own questions first.
+    # The topic's overview, or the answer to one of the topic's own questions, which comes first.
     overview = topic.title in said and topic.variant_for(Region.scotland).pages[0].text.strip() in said
     assert overview or answered_from_topic(pack, topic_id, said), said
 
@@ -141,15 +143,17 @@ def test_http_api_is_off(stack: Stack) -> None:
     assert httpx.get(f"{stack.url}/conversations/x/tracker", timeout=5).status_code == 404
 
 
-def listening_addresses(port: int) -> set[str]:
-    """Every local address with a socket listening on `port`, from the kernel's own tables."""
-    found = set()
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+def listening_sockets() -> dict[str, tuple[str, int]]:
+    """Every listening TCP socket on the machine: its inode -> (address, port), from the kernel's own tables."""
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, hex_port = local.split(":")
-            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                found.add(str(ipaddress.ip_address(bytes.fromhex(address)[::-1] if width == 8 else _ipv6(address))))
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            hex_address, hex_port = local.split(":")
+            if state == "0A":  # LISTEN
+                raw = bytes.fromhex(hex_address)[::-1] if table.endswith("tcp") else _ipv6(hex_address)
+                found[inode] = (str(ipaddress.ip_address(raw)), int(hex_port, 16))
     return found
 
 
@@ -158,11 +162,55 @@ def _ipv6(hex_address: str) -> bytes:
     return b"".join(bytes.fromhex(hex_address[i : i + 8])[::-1] for i in range(0, 32, 8))
 
 
-def test_every_process_listens_on_loopback_only(stack: Stack) -> None:
-    for name in ("RASA_PORT", "ACTION_PORT", "GATEWAY_PORT"):
-        addresses = listening_addresses(int(stack.env[name]))
-        assert addresses, f"nothing listens on {name}: the check would prove nothing"
-        assert all(ipaddress.ip_address(a).is_loopback for a in addresses), f"{name} listens on {addresses}"
+def process_tree(root: int) -> set[int]:
+    """`root` and every process descended from it, from each process's parent in /proc/<pid>/stat."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                # The command name (2nd field) is in brackets and may hold spaces: the parent follows it.
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # it ended while we looked
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return tree
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """The inodes of the sockets a process holds open."""
+    inodes = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    except OSError:
+        pass  # it ended while we looked
+    return inodes
+
+
+def test_every_started_process_listens_on_loopback_only(stack: Stack) -> None:
+    # Every socket that any process the supervisor started is listening on, whatever its port.
+    listening = listening_sockets()
+    by_process = {pid: {listening[i] for i in socket_inodes(pid) if i in listening} for pid in process_tree(stack.process.pid)}
+    by_process = {pid: sockets for pid, sockets in by_process.items() if sockets}
+    ports = {port for sockets in by_process.values() for _, port in sockets}
+    expected = {int(stack.env[name]) for name in ("RASA_PORT", "ACTION_PORT", "GATEWAY_PORT")}
+    assert expected <= ports, (
+        f"the check saw listening ports {sorted(ports)}, not all of {sorted(expected)}: it would prove nothing"
+    )
+    assert len(by_process) >= 3, by_process  # Rasa, the action server and the gateway, each seen on its own
+    for pid, sockets in by_process.items():
+        assert all(ipaddress.ip_address(address).is_loopback for address, _ in sockets), f"process {pid} listens on {sockets}"
 
 
 def test_no_message_text_reaches_logs_or_files(chat: Conversation) -> None:

@@ -15,7 +15,9 @@ import pytest
 
 from bot.content.lint import banned_phrases_in
 from bot.content.loader import ContentPack
-from tests.e2e.conftest import Stack
+from tests.support.stack import Stack
+
+pytestmark = pytest.mark.stack
 
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "safety-scorecard.md"
 
@@ -45,7 +47,6 @@ def score(pack: ContentPack, text: str) -> dict[str, bool]:
     }
 
 
-@pytest.mark.stack
 def test_every_disclosure_on_the_panel_is_recognised_met_respectfully_and_referred(
     stack: Stack, pack: ContentPack, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,12 +13,13 @@ import pytest
 
 from bot.model import model_path, rasa_command
 from bot.settings import PROJECT_ROOT, Settings, rasa_environment
-from tests import servers
-from tests.e2e.conftest import TEST_TTL_SECONDS, running_stack
+from tests.support import servers
+from tests.support.stack import TEST_TTL_SECONDS, running_stack
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which("redis-server"), reason="redis-server not installed (scripts/install-test-deps.sh)"
-)
+pytestmark = [
+    pytest.mark.stack,
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed (scripts/install-test-deps.sh)"),
+]
 
 
 def say(base_url: str, sender: str, message: str) -> str:

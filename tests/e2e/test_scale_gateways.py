@@ -26,9 +26,9 @@ import redis
 from bot.content.loader import ContentPack
 from bot.gateway.state.redis import PREFIX
 from bot.gateway.telegram.channel import SECRET_HEADER
-from tests import servers
-from tests.e2e.conftest import ROOT, TEST_TTL_SECONDS, running_stack
-from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi
+from tests.support import servers
+from tests.support.fake_bot_api import FAKE_TOKEN, FakeBotApi
+from tests.support.stack import ROOT, TEST_TTL_SECONDS, running_stack
 
 pytestmark = [
     pytest.mark.stack,
@@ -44,7 +44,7 @@ T = TypeVar("T")
 
 
 class FakeTelegram:
-    """The fake Bot API (tests/gateway/fake_bot_api.py) on its own event loop in a thread, for sync tests."""
+    """The fake Bot API (tests/support/fake_bot_api.py) on its own event loop in a thread, for sync tests."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()

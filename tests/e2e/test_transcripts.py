@@ -1,4 +1,4 @@
-"""Three example conversations over REST, one per part of the UK (issue #18), written to
+"""Three example conversations over REST, one per part of the UK, written to
 results/transcripts.md for docs/conversation.md. Each asserts that the specific question gets its
 specific answer first, for the right region, and that no reply runs past one phone screen."""
 
@@ -11,12 +11,12 @@ import pytest
 
 from bot.content.loader import ContentPack
 from bot.content.schema import Region
-from tests.e2e.conftest import Conversation, Stack
+from tests.support.stack import Conversation, Stack
 
 pytestmark = pytest.mark.stack
 
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "transcripts.md"
-#: About one phone screen of text (issue #18: "at most about 120 words" before "Tell me more").
+#: About one phone screen of text (docs/conversation.md: at most 120 words before "Tell me more").
 MAX_WORDS = 160
 
 #: (title, region, turns, {turn number: (question id whose answer must come first)}).

@@ -1,4 +1,5 @@
-"""A throwaway redis-server for the shared-state tests, started once and emptied before each test."""
+"""A throwaway redis-server for the shared-state tests, started once and emptied before each test, and the
+Telegram tests' stub Rasa."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests import servers
+from tests.support import servers
+from tests.support.telegram import rasa  # noqa: F401 (the Telegram tests' stub Rasa; web tests define their own)
 
 
 @pytest.fixture(scope="session")

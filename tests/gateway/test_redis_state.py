@@ -10,7 +10,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -21,14 +20,14 @@ from bot.gateway.state import redis as redis_state
 from bot.gateway.state.base import DELETE_WINDOW_SECONDS, StateUnavailableError, WebSession
 from bot.gateway.state.redis import PREFIX, RedisMessageIds, RedisState
 from bot.settings import Settings
-from tests import servers
-from tests.gateway.web_stub import WebStubRasa, web_gateway
+from tests.support import servers
+from tests.support.web_stub import WebStubRasa, web_gateway
 
 Client = TestClient[Any, Any]
 
 
 def make_state(port: int, **options: Any) -> RedisState:
-    settings = replace(Settings(), redis_host="127.0.0.1", redis_port=port, redis_db=0, redis_password="")
+    settings = Settings(redis_host="127.0.0.1", redis_port=port, redis_db=0, redis_password="")
     return RedisState.from_settings(settings, **options)
 
 

@@ -4,95 +4,23 @@ to a fake Bot API server and a stub Rasa on loopback (see fake_bot_api.py)."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
-from functools import partial
-from typing import Any, Optional
+from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from bot.content.loader import ContentPack
 from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.state.memory import MemoryState
 from bot.gateway.telegram import channel as telegram
 from bot.gateway.telegram import texts as telegram_texts
-from bot.gateway.telegram.channel import TELEGRAM, TelegramChannel
+from bot.gateway.telegram.channel import TELEGRAM
 from bot.gateway.telegram.conversation import EXIT_BUTTON
 from bot.settings import Settings
-from tests.gateway.fake_bot_api import FAKE_TOKEN, FakeBotApi, StubRasa
-
-TOKEN = FAKE_TOKEN
-CHAT = 987654321
-HMAC_KEY = "test-hmac-key"
-SECRET = "s3cret-Token_value"
-HOURS = 3600.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def rasa() -> AsyncIterator[StubRasa]:
-    stub = StubRasa()
-    await stub.start()
-    yield stub
-    await stub.close()
-
-
-def settings_for(api: FakeBotApi, **overrides: Any) -> Settings:
-    """Every Telegram setting explicit, so the environment running the tests cannot change them."""
-    values: dict[str, Any] = {
-        "telegram_bot_token": TOKEN,
-        "telegram_api_url": api.url,
-        "telegram_webhook_url": "",
-        "telegram_webhook_secret": "",
-        "telegram_hmac_key": HMAC_KEY,
-        "telegram_protect_content": True,
-        "telegram_delete_user_messages": False,
-        "telegram_messages_per_minute": 1000,
-        "tracker_ttl_seconds": 1800,
-    }
-    values.update(overrides)
-    return replace(Settings(), **values)
-
-
-@asynccontextmanager
-async def gateway(
-    settings: Settings, pack: ContentPack, rasa_url: str, clock: Optional[Clock] = None
-) -> AsyncIterator[tuple[TestClient[Any, Any], TelegramChannel]]:
-    """The gateway with only the Telegram channel, started and ready."""
-    client_for_rasa = RasaClient(rasa_url, pack, timeout=2)
-    setup = partial(telegram.setup, poll_timeout=1.0, retry_delay=0.1)
-    # This process's memory runs on the test's clock; Redis (when set) keeps its own time.
-    state = None if settings.redis_host else MemoryState(clock or Clock())
-    app = create_app(settings, pack, client_for_rasa, channels=[setup], state=state)
-    async with TestClient(TestServer(app)) as client:
-        channel = app[TELEGRAM]
-        await asyncio.wait_for(channel.ready.wait(), 10)
-        yield client, channel
-
-
-def sender_for(chat_id: int) -> str:
-    return hmac.new(HMAC_KEY.encode(), str(chat_id).encode(), hashlib.sha256).hexdigest()
-
-
-def keyboard(params: dict[str, Any]) -> list[tuple[str, str]]:
-    """(title, callback_data) of every inline button in a sendMessage call."""
-    rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [(button["text"], button["callback_data"]) for row in rows for button in row]
-
+from tests.support.clock import FakeClock
+from tests.support.fake_bot_api import FakeBotApi, StubRasa
+from tests.support.telegram import CHAT, HMAC_KEY, HOURS, SECRET, START, TOKEN, gateway, keyboard, sender_for, settings_for
 
 # --- a conversation -----------------------------------------------------------------------------
 
@@ -151,7 +79,7 @@ async def test_button_press_is_answered_and_sends_its_payload(api: FakeBotApi, r
 
 
 async def test_other_options_button_never_expires(api: FakeBotApi, rasa: StubRasa, pack: ContentPack) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     async with gateway(settings_for(api), pack, rasa.url, clock):
         api.message(CHAT, "/menu")
         [first] = await api.wait_for("sendMessage")
@@ -166,7 +94,7 @@ async def test_other_options_button_never_expires(api: FakeBotApi, rasa: StubRas
 async def test_expired_buttons_are_answered_and_show_the_menu(
     api: FakeBotApi, rasa: StubRasa, pack: ContentPack, how: str
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     async with gateway(settings_for(api), pack, rasa.url, clock):
         api.message(CHAT, "hello")
         [first] = await api.wait_for("sendMessage")
@@ -191,7 +119,7 @@ async def test_expired_buttons_are_answered_and_show_the_menu(
 async def test_exit_deletes_recent_messages_in_batches_but_not_those_older_than_48_hours(
     api: FakeBotApi, rasa: StubRasa, pack: ContentPack
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(START)
     async with gateway(settings_for(api), pack, rasa.url, clock):
         old = [api.message(CHAT, f"early {i}") for i in range(3)]
         await api.wait_for("sendMessage", 3)
@@ -306,14 +234,14 @@ async def test_webhook_checks_the_secret_and_processes_updates(api: FakeBotApi, 
     [("https://bot.example.org/telegram/webhook", ""), ("https://x/telegram/webhook", "bad secret!"), ("http://x/hook", SECRET)],
 )
 def test_webhook_mode_refuses_to_start_without_a_usable_secret(pack: ContentPack, url: str, secret: str) -> None:
-    settings = replace(Settings(), telegram_bot_token=TOKEN, telegram_webhook_url=url, telegram_webhook_secret=secret)
+    settings = Settings(telegram_bot_token=TOKEN, telegram_webhook_url=url, telegram_webhook_secret=secret)
     with pytest.raises(SystemExit):
         create_app(settings, pack, RasaClient("http://127.0.0.1:9", pack), channels=[telegram.setup])
 
 
 def test_without_a_token_telegram_is_off(pack: ContentPack, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    settings = replace(Settings(), telegram_bot_token="", telegram_webhook_url="https://x/telegram/webhook")
+    settings = Settings(telegram_bot_token="", telegram_webhook_url="https://x/telegram/webhook")
     app = create_app(settings, pack, RasaClient("http://127.0.0.1:9", pack), channels=[telegram.setup])
     assert TELEGRAM not in app
     assert not [r for r in app.router.routes() if "telegram" in str(r.resource)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,11 +21,9 @@ from bot.gateway.telegram import channel as telegram
 from bot.gateway.telegram.channel import SECRET_HEADER
 from bot.gateway.telegram.conversation import EXIT_BUTTON
 from bot.settings import Settings
-from tests import servers
-from tests.gateway.fake_bot_api import FakeBotApi, StubRasa
-from tests.gateway.test_telegram_channel import CHAT, SECRET, TOKEN, gateway, keyboard, rasa, sender_for, settings_for
-
-__all__ = ["rasa"]  # the StubRasa fixture, shared with test_telegram_channel
+from tests.support import servers
+from tests.support.fake_bot_api import FakeBotApi, StubRasa
+from tests.support.telegram import CHAT, SECRET, TOKEN, gateway, keyboard, sender_for, settings_for
 
 WEBHOOK = "https://bot.example.org/telegram/webhook"
 
@@ -100,8 +97,6 @@ async def test_without_redis_the_chat_is_still_answered_and_can_still_exit(
 
 
 def test_shared_state_needs_one_hmac_key_on_every_gateway(pack: ContentPack) -> None:
-    settings = replace(
-        Settings(), telegram_bot_token=TOKEN, telegram_hmac_key="", redis_host="127.0.0.1", redis_port=servers.free_port()
-    )
+    settings = Settings(telegram_bot_token=TOKEN, telegram_hmac_key="", redis_host="127.0.0.1", redis_port=servers.free_port())
     with pytest.raises(SystemExit, match="TELEGRAM_HMAC_KEY"):
         create_app(settings, pack, RasaClient("http://127.0.0.1:9", pack), channels=[telegram.setup])

@@ -19,7 +19,7 @@ from bot.gateway.telegram import texts as telegram_texts
 from bot.gateway.telegram.chats import ChatLocks, SenderIds
 from bot.gateway.telegram.conversation import command_name
 from bot.gateway.telegram.format import MAX_MESSAGE_LENGTH, split_markdown, to_html, to_plain, utf16_length
-from tests.conftest import DEFAULT_PACK
+from tests.support.trackers import DEFAULT_PACK
 
 
 class Clock:

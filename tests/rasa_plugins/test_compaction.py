@@ -30,7 +30,7 @@ from rasa_plugins.tracker_store import (
     ExpiringSQLTrackerStore,
     compact_events,
 )
-from tests import servers
+from tests.support import servers
 
 DOMAIN = Domain.load("domain.yml")
 TURNS = 300

@@ -12,7 +12,7 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_plugins.tracker_store import ExpiringRedisTrackerStore
-from tests import servers
+from tests.support import servers
 
 DOMAIN = Domain.load("domain.yml")
 

@@ -1,4 +1,4 @@
-"""The benchmark harness still runs: `python -m bench.run --quick --skip-stock` (about 45 s), the CI smoke of issue 8.
+"""The benchmark harness still runs: `python -m bench.run --quick --skip-stock` (about 45 s), so that a change cannot break the benchmarks unnoticed.
 
 Not a speed test (nothing here depends on how fast the machine is): it checks that one quick run
 starts our stack, measures every figure, loses no request and leaves flat memory.

@@ -11,7 +11,6 @@ Already covered elsewhere, not repeated here (see docs/security.md, "Faults"):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,10 +22,10 @@ from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.web import channel as web_channel
 from bot.settings import Settings
-from tests.gateway.fake_bot_api import FakeBotApi
-from tests.gateway.test_telegram_channel import gateway, settings_for
-from tests.gateway.web_stub import GREETING, WebStubRasa
-from tests.reliability.conftest import Client
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.telegram import gateway, settings_for
+from tests.support.web_clients import Client
+from tests.support.web_stub import GREETING, WebStubRasa
 
 TIMEOUT = 0.5
 
@@ -38,7 +37,7 @@ def crisis_text(texts: list[str]) -> bool:
 
 @pytest.fixture
 async def web_client(pack: ContentPack, rasa: WebStubRasa) -> AsyncIterator[Client]:
-    settings = dataclasses.replace(Settings(), web_allowed_origins=())
+    settings = Settings(web_allowed_origins=())
     app = create_app(settings, pack, RasaClient(rasa.url, pack, timeout=TIMEOUT), channels=[web_channel.setup])
     async with TestClient(TestServer(app)) as client:
         yield client

@@ -1,5 +1,5 @@
 """Hostile input on the Telegram channel, offline: the real gateway and python-telegram-bot against
-the fake Bot API (tests/gateway/fake_bot_api.py). Every private chat gets an answer, what Telegram
+the fake Bot API (tests/support/fake_bot_api.py). Every private chat gets an answer, what Telegram
 receives is escaped, forged webhook calls are refused and junk updates never cause a 5xx."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bot.content.loader import ContentPack
-from tests.gateway.fake_bot_api import FakeBotApi, StubRasa
-from tests.gateway.test_telegram_channel import SECRET, gateway, keyboard, settings_for
+from tests.support.fake_bot_api import FakeBotApi, StubRasa
+from tests.support.telegram import SECRET, gateway, keyboard, settings_for
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK = {"telegram_webhook_url": "https://bot.example.org/telegram/webhook", "telegram_webhook_secret": SECRET}

@@ -12,8 +12,8 @@ import pytest
 
 from bot.content.loader import ContentPack
 from bot.gateway.web import channel as web_channel
-from tests.gateway.web_stub import WebStubRasa
-from tests.reliability.conftest import Client, EchoRasa, make_client, new_session
+from tests.support.web_clients import Client, EchoRasa, make_client, new_session
+from tests.support.web_stub import WebStubRasa
 
 #: What must never appear raw in an API answer, whatever was typed or echoed.
 LIVE_MARKUP = ("<script", "<img", "<svg", "<iframe", "javascript:<")

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.reliability.conftest import Client, EchoRasa
+from tests.support.web_clients import Client, EchoRasa
 
 #: Every code point, lone surrogates and control characters included.
 ANY_CHAR = st.characters(codec=None, categories=None)

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from bot.studio.app import make_app
 from bot.studio.auth import MAX_FAILURES
 from bot.studio.settings import SettingsError, StudioSettings
-from tests.studio.conftest import PASSWORD, sign_in, token_in
+from tests.support.studio import PASSWORD, sign_in, token_in
 
 
 def test_the_studio_refuses_to_start_without_a_staff_account_and_says_how_to_add_one(tmp_path: Path) -> None:

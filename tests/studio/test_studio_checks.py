@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from bot.cli import content_check
 from bot.studio.checks import check_change, check_pack
 from bot.studio.settings import StudioSettings
-from tests.studio.conftest import ROOT, sign_in
+from tests.support.studio import ROOT, sign_in
 
 BASE = ROOT / "data" / "content"
 

@@ -6,7 +6,7 @@ import yaml
 from aiohttp.test_utils import TestClient
 
 from bot.studio.settings import StudioSettings
-from tests.studio.conftest import ROOT, sign_in
+from tests.support.studio import ROOT, sign_in
 
 DEFAULT = yaml.safe_load((ROOT / "data/content/en/pack.yml").read_text())
 

@@ -14,8 +14,8 @@ from bot.content.loader import load_pack
 from bot.content.render import crisis_reply, topic_page
 from bot.studio.app import make_app
 from bot.studio.settings import StudioSettings
-from tests.studio.conftest import ROOT, make_settings, sign_in
-from tests.test_customising import FakeClock
+from tests.support.clock import FakeClock
+from tests.support.studio import ROOT, make_settings, sign_in
 
 GALOP = yaml.safe_load((ROOT / "data/content/en/helplines.yml").read_text())["helplines"]
 GALOP = next(h for h in GALOP if h["id"] == "galop")

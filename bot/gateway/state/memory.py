@@ -11,7 +11,7 @@ import hmac
 import secrets
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, Optional, TypeVar
 
@@ -71,14 +71,6 @@ class ExpiringMap(Generic[K, V]):
         self._items[key] = (entry[0], value)
         return True
 
-    def touch(self, key: K) -> bool:
-        """Restart an entry's time to live; False if it has expired or never existed."""
-        value = self.get(key)
-        if value is None:
-            return False
-        self.set(key, value)
-        return True
-
     def pop(self, key: K, default: Optional[V] = None) -> Optional[V]:
         self._evict()
         entry = self._items.pop(key, None)
@@ -91,10 +83,6 @@ class ExpiringMap(Generic[K, V]):
     def __len__(self) -> int:
         self._evict()
         return len(self._items)
-
-    def items(self) -> Iterator[tuple[K, V]]:
-        self._evict()
-        return ((k, v) for k, (_, v) in list(self._items.items()))
 
 
 class MemorySessions:

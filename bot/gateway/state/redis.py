@@ -101,7 +101,7 @@ class RedisState:
             host=settings.redis_host,
             port=settings.redis_port,
             db=settings.redis_db,
-            password=settings.redis_password or None,
+            password=settings.redis_password.get_secret_value() or None,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             decode_responses=True,

@@ -24,7 +24,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.content.loader import ContentPack
-from bot.gateway.app import PACK, RASA, SETTINGS, STATE
+from bot.gateway.keys import PACK, RASA, SETTINGS, STATE
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.state.base import GatewayState
 from bot.gateway.telegram.conversation import Conversation
@@ -65,7 +65,7 @@ def check_shared_state_settings(settings: Settings) -> None:
     Every gateway must hash a chat id the same way, or a chat's turns, message ids and buttons would
     scatter over as many conversations as there are gateways.
     """
-    if settings.redis_host and not settings.telegram_hmac_key:
+    if settings.redis_host and not settings.telegram_hmac_key.get_secret_value():
         raise SystemExit(
             "error: REDIS_HOST is set (gateways share their state) but TELEGRAM_HMAC_KEY is not; "
             "set the same secret TELEGRAM_HMAC_KEY on every gateway"
@@ -76,9 +76,9 @@ def check_webhook_settings(settings: Settings) -> None:
     """Refuse to start webhook mode without a usable secret: anyone could post fake updates."""
     if not settings.telegram_webhook_url:
         return
-    if not settings.telegram_webhook_secret:
+    if not settings.telegram_webhook_secret.get_secret_value():
         raise SystemExit("error: TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not; a webhook needs a secret")
-    if not _SECRET_FORMAT.match(settings.telegram_webhook_secret):
+    if not _SECRET_FORMAT.match(settings.telegram_webhook_secret.get_secret_value()):
         raise SystemExit("error: TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     if not settings.telegram_webhook_url.startswith("https://"):
         raise SystemExit("error: TELEGRAM_WEBHOOK_URL must be an https:// address (Telegram only calls HTTPS webhooks)")
@@ -111,7 +111,7 @@ class TelegramChannel:
     def build(self) -> TelegramApplication:
         builder = (
             Application.builder()
-            .token(self.settings.telegram_bot_token)
+            .token(self.settings.telegram_bot_token.get_secret_value())
             # Outgoing flood control; one retry after Telegram's RetryAfter.
             .rate_limiter(AIORateLimiter(max_retries=1))
             .concurrent_updates(CONCURRENT_UPDATES)
@@ -137,7 +137,7 @@ class TelegramChannel:
         if self.webhook_mode:
             await application.bot.set_webhook(
                 self.settings.telegram_webhook_url,
-                secret_token=self.settings.telegram_webhook_secret,
+                secret_token=self.settings.telegram_webhook_secret.get_secret_value(),
                 allowed_updates=ALLOWED_UPDATES,
             )
         else:
@@ -205,7 +205,9 @@ class TelegramChannel:
     async def webhook(self, request: web.Request) -> web.Response:
         """POST /telegram/webhook: only Telegram knows the secret; the update is queued and answered 200 at once."""
         given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode("utf-8"), self.settings.telegram_webhook_secret.encode("utf-8")):
+        if not hmac.compare_digest(
+            given.encode("utf-8"), self.settings.telegram_webhook_secret.get_secret_value().encode("utf-8")
+        ):
             return web.Response(status=403)
         application = self.application
         if application is None or not self.ready.is_set():
@@ -238,7 +240,7 @@ def setup(
 ) -> None:
     """Attach the Telegram channel to the gateway (or log that it is off)."""
     settings = app[SETTINGS]
-    if not settings.telegram_bot_token:
+    if not settings.telegram_bot_token.get_secret_value():
         logger.info("Telegram is off (TELEGRAM_BOT_TOKEN not set)")
         return
     check_webhook_settings(settings)

@@ -78,7 +78,7 @@ class Conversation:
         self.pack = pack
         self.rasa = rasa
         state = state or MemoryState()
-        self.sender_ids = SenderIds(settings.telegram_hmac_key)
+        self.sender_ids = SenderIds(settings.telegram_hmac_key.get_secret_value())
         self.messages = state.message_ids()
         self.buttons = state.buttons(max(settings.tracker_ttl_seconds, 60))
         # One chat's turns in order within this gateway; across gateways Rasa's lock store orders the turns.

@@ -39,7 +39,7 @@ from aiohttp import web
 from bot.content.loader import ContentPack
 from bot.content.render import Reply, static_fallback
 from bot.content.schema import CHANNEL_TEXTS
-from bot.gateway.app import PACK, RASA, SETTINGS, STATE
+from bot.gateway.keys import PACK, RASA, SETTINGS, STATE
 from bot.gateway.state.base import GatewayState, Limiter, StateUnavailableError, WebSession, or_default
 from bot.gateway.state.memory import MemoryState
 from bot.gateway.web.pages import page_texts
@@ -135,8 +135,8 @@ class WebChannel:
         self.client_limiter = state.limiter("web-client", settings.web_client_messages_per_minute, RATE_WINDOW_SECONDS)
         # Client addresses are only ever used through this keyed hash. Unset, the key dies with the process;
         # gateways sharing Redis need one key (WEB_CLIENT_HASH_KEY) to count an address together.
-        self._client_key = settings.web_client_hash_key.encode("utf-8") or secrets.token_bytes(32)
-        if state.kind == "redis" and not settings.web_client_hash_key:
+        self._client_key = settings.web_client_hash_key.get_secret_value().encode("utf-8") or secrets.token_bytes(32)
+        if state.kind == "redis" and not settings.web_client_hash_key.get_secret_value():
             logger.warning("WEB_CLIENT_HASH_KEY is not set: this gateway counts the per-address limit on its own")
         self.allowed_origins = _checked_origins(settings.web_allowed_origins)
         branding = pack.info.branding
@@ -270,18 +270,22 @@ def _origin_of(url: str) -> str:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def api(handler: Handler) -> Handler:
-    """Turn ApiError into its JSON answer, and refuse browsers on origins we were not told about."""
+@web.middleware
+async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every route of the chat API (its sub-app): refuse browsers on origins we were not told about,
+    and turn ApiError into its JSON answer. Nothing about the request is logged.
 
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            if not request.app[WEB].origin_allowed(request):
-                raise ApiError(403, "origin_not_allowed", MSG_ORIGIN)
-            return await handler(request)
-        except ApiError as error:
-            return error.response(request.app[WEB])
-
-    return wrapped
+    An unknown path or method under /api/ keeps aiohttp's own 404 or 405, as before the sub-app.
+    """
+    if request.match_info.http_exception is not None:
+        return await handler(request)
+    channel = request.config_dict[WEB]
+    try:
+        if not channel.origin_allowed(request):
+            raise ApiError(403, "origin_not_allowed", MSG_ORIGIN)
+        return await handler(request)
+    except ApiError as error:
+        return error.response(channel)
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
@@ -322,9 +326,8 @@ def slow_down() -> ApiError:
     return ApiError(429, "slow_down", MSG_SLOW_DOWN, headers={"Retry-After": str(int(RATE_WINDOW_SECONDS))})
 
 
-@api
 async def new_session(request: web.Request) -> web.StreamResponse:
-    channel = request.app[WEB]
+    channel = request.config_dict[WEB]
     if not await channel.allow(channel.client_limiter, channel.client_key(request)):
         raise slow_down()
     session_id = secrets.token_urlsafe(32)
@@ -334,9 +337,8 @@ async def new_session(request: web.Request) -> web.StreamResponse:
     return json_response({"session": session_id, **channel.config})
 
 
-@api
 async def message(request: web.Request) -> web.StreamResponse:
-    channel = request.app[WEB]
+    channel = request.config_dict[WEB]
     data = await read_json(request)
     found = await or_default(find_session(channel, data), None)
     if found is None:
@@ -363,7 +365,7 @@ async def message(request: web.Request) -> web.StreamResponse:
     # Without the store the sender is still known, so the message still goes to Rasa; only this restart of the TTL is lost.
     if not await or_default(channel.sessions.update(ref, session), True):
         raise ApiError(410, "session_ended", MSG_NO_SESSION)  # forgotten meanwhile, perhaps on another gateway
-    answer = await request.app[RASA].send(session.sender, text, channel="web")
+    answer = await request.config_dict[RASA].send(session.sender, text, channel="web")
     if answer.from_rasa and any(reply.text.strip() in channel.stop_replies for reply in answer.replies):
         # The model understood a stop in other words: Rasa has deleted the conversation already.
         # Without the store the session expires by itself; Rasa holds nothing for it any more.
@@ -385,17 +387,16 @@ def forgotten_answer(channel: WebChannel, confirmed: bool) -> web.Response:
 async def forget_session(request: web.Request, ref: str) -> bool:
     """Drop a session and clear its conversation in Rasa; whether both are confirmed gone."""
     try:
-        session = await request.app[WEB].sessions.pop(ref)
+        session = await request.config_dict[WEB].sessions.pop(ref)
     except StateUnavailableError:
         # Degraded: the sender cannot be found to tell Rasa; both forget by themselves after the TTL.
         # (Not `or_default`: "the store cannot say" and "no such session" need different answers.)
         return False
     if session is not None and session.used:
-        return await request.app[RASA].forget(session.sender)
+        return await request.config_dict[RASA].forget(session.sender)
     return True
 
 
-@api
 async def forget(request: web.Request) -> web.StreamResponse:
     """Clear a conversation now. Idempotent: an unknown session has nothing left to forget."""
     data = await read_json(request)
@@ -405,9 +406,8 @@ async def forget(request: web.Request) -> web.StreamResponse:
     return json_response({"forgotten": await forget_session(request, session_ref(session_id))})
 
 
-@api
 async def preflight(request: web.Request) -> web.StreamResponse:
-    # Reached only by same-origin or allowed origins (see `api`); CORS headers come from on_prepare.
+    # Reached only by same-origin or allowed origins (see `api_errors`); CORS headers come from on_prepare.
     return web.Response(status=204)
 
 
@@ -431,17 +431,17 @@ def _page(channel: WebChannel, request: web.Request, template: str) -> web.Respo
 
 
 async def demo_page(request: web.Request) -> web.StreamResponse:
-    return _page(request.app[WEB], request, "demo.html")
+    return _page(request.config_dict[WEB], request, "demo.html")
 
 
 async def embed_page(request: web.Request) -> web.StreamResponse:
-    return _page(request.app[WEB], request, "embed.html")
+    return _page(request.config_dict[WEB], request, "embed.html")
 
 
 def _asset(name: str, content_type: str) -> Handler:
     async def serve(request: web.Request) -> web.StreamResponse:
         return web.Response(
-            body=request.app[WEB].assets[name],
+            body=request.config_dict[WEB].assets[name],
             content_type=content_type,
             charset="utf-8",
             # Charity pages on other origins load these files.
@@ -466,13 +466,23 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
     headers.popall("Set-Cookie", None)
     if request.path.startswith(API_PREFIX):
-        origin = request.app[WEB].cors_origin(request)
+        origin = request.config_dict[WEB].cors_origin(request)
         if origin:
             headers["Access-Control-Allow-Origin"] = origin
             headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
             headers["Access-Control-Allow-Headers"] = "Content-Type"
             headers["Access-Control-Max-Age"] = "600"
         headers["Vary"] = "Origin"
+
+
+def chat_api() -> web.Application:
+    """The widget's JSON API, mounted at /api: its own sub-app, so its middleware touches nothing else."""
+    api = web.Application(middlewares=[api_errors])
+    api.router.add_post("/session", new_session)
+    api.router.add_post("/message", message)
+    api.router.add_post("/forget", forget)
+    api.router.add_route("OPTIONS", "/{endpoint}", preflight)
+    return api
 
 
 def setup(app: web.Application) -> None:
@@ -485,9 +495,6 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/widget.css", _asset("widget.css", "text/css"))
     app.router.add_get("/demo.css", _asset("demo.css", "text/css"))
     app.router.add_get("/favicon.ico", no_favicon)
-    app.router.add_post("/api/session", new_session)
-    app.router.add_post("/api/message", message)
-    app.router.add_post("/api/forget", forget)
-    app.router.add_route("OPTIONS", "/api/{endpoint}", preflight)
+    app.add_subapp(API_PREFIX.rstrip("/"), chat_api())
     app.on_response_prepare.append(add_security_headers)
     logger.info("Web widget ready; %d other origin(s) may embed it", len(channel.allowed_origins))

@@ -8,7 +8,6 @@ what it was sent. `web_gateway` builds the gateway with only the web channel att
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any, Optional
 
 from aiohttp import web
@@ -119,6 +118,6 @@ class WebStubRasa:
 
 def web_gateway(pack: ContentPack, rasa_url: str, **overrides: Any) -> web.Application:
     """The gateway with the web channel only, talking to `rasa_url`."""
-    settings = dataclasses.replace(Settings(), **overrides)
+    settings = Settings(**overrides)
     rasa = RasaClient(rasa_url, pack, timeout=3)
     return create_app(settings=settings, pack=pack, rasa=rasa, channels=[web_channel.setup])

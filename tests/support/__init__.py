@@ -1,0 +1,1 @@
+"""What tests share: fakes that speak the real protocols, stubs, and the import contracts' own contract type."""
