@@ -28,7 +28,7 @@ from bot.content.report import ReportRow, render_report, report_rows
 from bot.studio import checks, forms, kinds
 from bot.studio.auth import LOGIN_COOKIE, SESSION_COOKIE, LoginLimiter, Session, Sessions, same_token
 from bot.studio.kinds import Defaults
-from bot.studio.preview import colours_css, moment, preview_html
+from bot.studio.preview import STYLES, colours_css, moment, preview_html, topic_preview_html
 from bot.studio.settings import SettingsError, StudioSettings
 from bot.studio.store import Store, WorkflowError
 from bot.studio.users import UserStore
@@ -494,6 +494,29 @@ async def problems_page(request: web.Request) -> web.Response:
     return page(request, "Problems", body)
 
 
+def _chooser(pack: ContentPack, action: str, day: int, time: dt.time, style: str, extra: str = "") -> str:
+    """The form that picks the day and time (UK) the preview shows "open now" for, and how it is drawn."""
+    esc = html.escape
+    days = "".join(
+        f'<option value="{number}"{" selected" if number == day else ""}>{esc(name)}</option>'
+        for number, name in enumerate(day_name(pack, moment(d, time)) for d in range(7))
+    )
+    styles = "".join(
+        f'<option value="{key}"{" selected" if key == style else ""}>{esc(name)}</option>' for key, name in STYLES.items()
+    )
+    shown_as = (
+        f'<div class="field"><label for="style">Shown as</label><select id="style" name="style">{styles}</select></div>'
+        if not extra
+        else ""
+    )
+    return (
+        f'<form method="get" action="{esc(action)}" class="when">{extra}<div class="field"><label for="day">Day</label>'
+        f'<select id="day" name="day">{days}</select></div><div class="field"><label for="time">Time (UK)</label>'
+        f'<input id="time" name="time" type="time" value="{time.strftime("%H:%M")}"></div>{shown_as}'
+        '<button type="submit">Show</button></form>'
+    )
+
+
 async def preview(request: web.Request) -> web.Response:
     pack, found = await request.app[STUDIO].draft_check()
     if pack is None:
@@ -501,21 +524,51 @@ async def preview(request: web.Request) -> web.Response:
         return page(request, "Preview", notice("The draft can't be previewed until these are fixed:", "error") + errors)
     day, time = _preview_time(request)
     at = moment(day, time)
-    days = "".join(
-        f'<option value="{number}"{" selected" if number == day else ""}>{html.escape(name)}</option>'
-        for number, name in enumerate(day_name(pack, moment(d, time)) for d in range(7))
-    )
-    chooser = (
-        '<form method="get" action="/preview" class="when"><div class="field"><label for="day">Day</label>'
-        f'<select id="day" name="day">{days}</select></div><div class="field"><label for="time">Time (UK)</label>'
-        f'<input id="time" name="time" type="time" value="{time.strftime("%H:%M")}"></div>'
-        '<button type="submit">Show at this time</button></form>'
-    )
+    style = request.query.get("style", "widget")
+    style = style if style in STYLES else "widget"
+    esc = html.escape
     intro = (
         "<p>The draft as a survivor would see it in the chat window, for each region. Services with confirmed "
-        f"opening times say whether they are open on {html.escape(day_name(pack, at))} at {at.strftime('%H:%M')}.</p>"
+        f"opening times say whether they are open on {esc(day_name(pack, at))} at {at.strftime('%H:%M')}.</p>"
     )
-    return page(request, "Preview", intro + chooser + preview_html(pack, at))
+    topics = "".join(
+        f'<li><a href="/preview/topics/{esc(topic_id)}">{esc(topic.title)}</a></li>' for topic_id, topic in pack.topics.items()
+    )
+    topic_list = f"<details><summary>A topic and its questions' answers</summary><ul>{topics}</ul></details>"
+    return page(
+        request, "Preview", intro + _chooser(pack, "/preview", day, time, style) + topic_list + preview_html(pack, at, style)
+    )
+
+
+async def topic_preview(request: web.Request) -> web.Response:
+    """One topic's pages and its questions' answers for a chosen region, as the web widget and as a Telegram chat."""
+    pack, found = await request.app[STUDIO].draft_check()
+    if pack is None:
+        errors = check_list(c.line for c in found if c.severity == "error")
+        return page(request, "Preview", notice("The draft can't be previewed until these are fixed:", "error") + errors)
+    topic_id = request.match_info["id"]
+    topic = pack.topics.get(topic_id)
+    if topic is None:
+        raise web.HTTPNotFound(text="There is no such topic.")
+    regions = list(pack.enabled_regions)
+    chosen = request.query.get("region", regions[0].value)
+    region = next((r for r in regions if r.value == chosen), None)
+    day, time = _preview_time(request)
+    at = moment(day, time)
+    esc = html.escape
+    options = "".join(
+        f'<option value="{r.value}"{" selected" if r == region else ""}>{esc(pack.region_name(r))}</option>' for r in regions
+    )
+    options += f'<option value="not_said"{" selected" if region is None else ""}>Not said yet</option>'
+    where = f'<div class="field"><label for="region">Region</label><select id="region" name="region">{options}</select></div>'
+    said = pack.region_name(region) if region is not None else "someone who has not said where they are"
+    intro = (
+        f"<p>What the assistant says about this topic to {esc(said)}, page by page, and its answer to each of the "
+        "topic's questions, drawn as the web chat window and as a Telegram chat. <a href=\"/topics/"
+        f'{esc(topic_id)}">Edit this topic</a>.</p>'
+    )
+    chooser = _chooser(pack, f"/preview/topics/{topic_id}", day, time, "widget", where)
+    return page(request, f"Preview: {topic.title}", intro + chooser + topic_preview_html(pack, topic, region, at))
 
 
 def _preview_time(request: web.Request) -> tuple[int, dt.time]:
@@ -695,6 +748,7 @@ def make_app(settings: StudioSettings) -> web.Application:
     app.router.add_get("/report.csv", report_csv)
     app.router.add_get("/preview", preview)
     app.router.add_get("/preview.css", preview_css)
+    app.router.add_get(r"/preview/topics/{id:[a-z][a-z0-9_]*}", topic_preview)
     # One page, save and check per row of the kinds table: /helplines, /helplines/<id>, /check/helplines/<id>, /menu...
     names = "|".join(re.escape(k.path.lstrip("/")) for k in app[STUDIO].kinds)
     app.router.add_get(rf"/{{kind:{names}}}", kind_list)
