@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel
 
 from bot.content.schema import Helpline, Menu, PackInfo, Topic
-from bot.studio import forms, overlay
+from bot.studio import checks, forms, overlay
 from bot.studio.checks import Check
 
 #: An entry's id in an address or a file name: lower case, digits and _, starting with a letter.
@@ -204,9 +204,7 @@ class FileKind:
     def placed(self, found: Iterable[Check], entry: str, fields: list[forms.FormField]) -> dict[str, list[str]]:
         """Each problem of this form under its field (the form's top when no field matches)."""
         pairs = [(path, c) for c in found if (path := self.field_of(c, entry)) is not None]
-        from bot.studio.checks import place
-
-        return place(pairs, all_names(fields))
+        return checks.place(pairs, all_names(fields))
 
 
 # --- helplines.yml: one form per service -----------------------------------------------------------
@@ -327,7 +325,7 @@ class MenuFile(PackFile):
 
 
 def _text_field(name: str, label: str, help_text: str, value: str, kind: str = "textarea") -> forms.FormField:
-    return forms.FormField(name, label, help_text, kind, False, value.rstrip("\n"))
+    return forms.FormField(name, label, help_text, kind, True, value.rstrip("\n"))
 
 
 def _form_text(form: forms.FormData, name: str) -> Optional[str]:
@@ -515,6 +513,26 @@ class Topics(FileKind):
 
     def field_of(self, check: Check, entry: str) -> Optional[str]:
         return check.field if check.entry == entry and _in_file(check, f"topics/{entry}.yml") else None
+
+    def placed(self, found: Iterable[Check], entry: str, fields: list[forms.FormField]) -> dict[str, list[str]]:
+        """As any form's, but the lint names a question by its id (`questions.privacy_kept.answers…`)
+        where the schema names it by its place (`questions.0.answers…`): both go under the question's fields."""
+        questions = next((f for f in fields if f.name == "questions"), None)
+        places = {
+            str(item.value): str(index)
+            for index, row in enumerate(questions.items if questions is not None else [])
+            for item in row
+            if item.name.endswith(".id") and item.value
+        }
+
+        def by_place(path: str) -> str:
+            parts = path.split(".")
+            if len(parts) > 1 and parts[0] == "questions" and parts[1] in places:
+                parts[1] = places[parts[1]]
+            return ".".join(parts)
+
+        pairs = [(by_place(path), c) for c in found if (path := self.field_of(c, entry)) is not None]
+        return checks.place(pairs, all_names(fields))
 
 
 KIND_CLASSES: tuple[type[FileKind], ...] = (Pack, Helplines, Topics, Messages, MenuFile, Channels, CrisisPhrases)

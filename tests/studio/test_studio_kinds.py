@@ -156,3 +156,13 @@ async def test_the_review_report_lists_what_content_report_lists_and_offers_it_a
     csv = await client.get("/report.csv")
     assert csv.headers["Content-Type"].startswith("text/csv")
     assert await csv.text() == render_report(pack, "csv")
+
+
+async def test_a_wording_problem_in_an_answer_is_shown_under_that_answer(client: TestClient) -> None:
+    await sign_in(client, "edna")
+    form = await form_of(client, "/topics/privacy")
+    index = next(k.split(".")[1] for k, v in form if k.startswith("questions.") and k.endswith(".id") and v == "privacy_kept")
+    name = f"questions.{index}.answers.all.text"
+    response = await client.post("/check/topics/privacy", data=changed(form, {name: "Just type stop."}))
+    fields = (await response.json())["fields"]
+    assert [line for line in fields[name] if 'uses "just"' in line], fields
