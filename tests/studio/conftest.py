@@ -10,13 +10,15 @@ from typing import Optional
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from argon2 import PasswordHasher
 
 from bot.studio.app import make_app
 from bot.studio.settings import StudioSettings
 from bot.studio.users import UserStore
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Test accounts: cheap hashes (scrypt n=2**10) so that tests stay quick; the real default is 2**15.
+#: Test accounts: cheap hashes (Argon2id with 8 KiB and one pass) so that tests stay quick; the real default is 64 MiB, 3 passes.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"edna": ["editor"], "rita": ["reviewer"], "ada": ["editor", "reviewer"]}
 
@@ -33,9 +35,9 @@ def make_settings(tmp_path: Path, two_person_rule: bool = True) -> StudioSetting
         secure_cookies=False,
         session_minutes=60,
     )
-    users = UserStore(settings.users_file)
+    users = UserStore(settings.users_file, CHEAP_HASHER)
     for name, roles in ACCOUNTS.items():
-        users.add(name, roles, PASSWORD, n=2**10)
+        users.add(name, roles, PASSWORD)
     return settings
 
 
