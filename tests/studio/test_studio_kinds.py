@@ -166,3 +166,28 @@ async def test_a_wording_problem_in_an_answer_is_shown_under_that_answer(client:
     response = await client.post("/check/topics/privacy", data=changed(form, {name: "Just type stop."}))
     fields = (await response.json())["fields"]
     assert [line for line in fields[name] if 'uses "just"' in line], fields
+
+
+async def test_a_question_added_in_the_spare_row_is_written_whole_and_answered_by_the_pack(
+    client: TestClient, settings: StudioSettings
+) -> None:
+    await sign_in(client, "edna")
+    form = await form_of(client, "/topics/privacy")
+    spare = str(int(dict(form)["questions.count"]) - 1)
+    new = {
+        f"questions.{spare}.id": "privacy_phone",
+        f"questions.{spare}.title": "Can my phone show this chat?",
+        f"questions.{spare}.asks": "will this show on my phone\ncan someone see this chat on my phone",
+        f"questions.{spare}.answers._new.key": "all",
+        f"questions.{spare}.answers._new.text": "Your phone may keep this chat. You can delete it in the app.",
+        f"questions.{spare}.answers._new.sources.0.doc": "docs/privacy.md",
+        f"questions.{spare}.answers._new.sources.0.title": "Privacy: what this assistant keeps",
+        f"questions.{spare}.answers._new.last_reviewed": "2026-11-01",
+    }
+    await save(client, "/topics/privacy", changed(form, new))
+    written = yaml.safe_load(draft(settings, "topics/privacy.yml").read_text())
+    assert [q["id"] for q in written["questions"]] == ["privacy_phone"]
+    pack = load_pack(ROOT / "data" / "content", "en", settings.data / "draft")
+    added = {q.id: q for q in pack.topics["privacy"].questions}["privacy_phone"]
+    assert added.answers["all"].text.startswith("Your phone may keep this chat.")
+    assert added.asks == ["will this show on my phone", "can someone see this chat on my phone"]
