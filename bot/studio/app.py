@@ -15,19 +15,20 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
-import yaml
 from aiohttp import web
 
 from bot.content.hours import UK
+from bot.content.lint import is_home_page
 from bot.content.loader import ContentPack
 from bot.content.render import day_name
-from bot.content.report import report_rows
-from bot.content.schema import Helpline, PackInfo
-from bot.studio import checks, forms, overlay
+from bot.content.report import COLUMNS as REPORT_COLUMNS
+from bot.content.report import ReportRow, render_report, report_rows
+from bot.studio import checks, forms, kinds
 from bot.studio.auth import LOGIN_COOKIE, SESSION_COOKIE, LoginLimiter, Session, Sessions, same_token
-from bot.studio.preview import colours_css, moment, preview_html
+from bot.studio.kinds import Defaults
+from bot.studio.preview import STYLES, colours_css, moment, preview_html, topic_preview_html
 from bot.studio.settings import SettingsError, StudioSettings
 from bot.studio.store import Store, WorkflowError
 from bot.studio.users import UserStore
@@ -55,20 +56,9 @@ class Studio:
         self.limiter = LoginLimiter()
         self.store = Store(settings.data, settings.overlay, settings.locale, settings.two_person_rule)
         self._checked: tuple[str, Optional[ContentPack], list[checks.Check]] = ("", None, [])
-        base = settings.base / settings.locale
-        self.default_helplines = {
-            str(h["id"]): h for h in (yaml.safe_load((base / "helplines.yml").read_text(encoding="utf-8")) or {})["helplines"]
-        }
-        self.default_messages: dict[str, str] = yaml.safe_load((base / "messages.yml").read_text(encoding="utf-8"))["messages"]
-        self.message_help = _comments_above(base / "messages.yml")
-        default_pack = yaml.safe_load((base / "pack.yml").read_text(encoding="utf-8"))
-        #: pack.yml as the assistant reads it when the overlay leaves a field out (model defaults included).
-        self.default_pack_info: dict[str, Any] = PackInfo.model_validate(default_pack).model_dump(mode="json")
-        self.default_pack_raw: dict[str, Any] = default_pack
-        #: Regions by name in the forms ("Scotland", not "scotland").
-        self.region_names: dict[str, str] = {
-            str(k): str(v) for k, v in yaml.safe_load((base / "pack.yml").read_text(encoding="utf-8"))["regions"].items()
-        }
+        self.defaults = Defaults(settings.base, settings.locale)
+        #: The table of file kinds the studio edits (bot/studio/kinds.py): one page, save and check each.
+        self.kinds = kinds.kinds(self.defaults)
 
     async def draft_check(self) -> tuple[Optional[ContentPack], list[checks.Check]]:
         """`content check` of the draft, remembered until the draft changes."""
@@ -80,7 +70,7 @@ class Studio:
             self._checked = (key, pack, self._as_published(found))
         return self._checked[1], self._checked[2]
 
-    async def change_check(self, files: Mapping[str, str]) -> list[checks.Check]:
+    async def change_check(self, files: Mapping[str, Optional[str]]) -> list[checks.Check]:
         s = self.settings
         _, found = await asyncio.to_thread(checks.check_change, s.base, s.locale, self.store.draft_root, files)
         return self._as_published(found)
@@ -94,25 +84,11 @@ class Studio:
         ]
 
 
-def _comments_above(path: Path) -> dict[str, str]:
-    """Each message's help: the comment lines written just above its key in the default pack."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    found: dict[str, str] = {}
-    for number, line in enumerate(lines):
-        match = re.match(r"^  ([a-z][a-z0-9_]*):", line)
-        if not match:
-            continue
-        above: list[str] = []
-        back = number - 1
-        while back >= 0 and lines[back].strip().startswith("#"):
-            above.insert(0, lines[back].strip().lstrip("#").strip())
-            back -= 1
-        if above:
-            found[match.group(1)] = " ".join(above)
-    return found
-
-
 # --- pages -------------------------------------------------------------------------------------
+
+
+#: Shorter names in the navigation than on the pages.
+NAV_TITLES = {"/pack": "Name and look"}
 
 
 def page(request: web.Request, title: str, body: str, status: int = 200) -> web.Response:
@@ -121,9 +97,9 @@ def page(request: web.Request, title: str, body: str, status: int = 200) -> web.
     esc = html.escape
     nav = ""
     if session is not None:
-        links = [("/", "Overview"), ("/pack", "Name and look"), ("/helplines", "Helplines"), ("/messages", "Messages")]
-        links += [("/preview", "Preview")]
-        links += [("/problems", "Problems"), ("/history", "History")]
+        studio = request.app[STUDIO]
+        links = [("/", "Overview"), *((k.path, NAV_TITLES.get(k.path, k.title)) for k in studio.kinds)]
+        links += [("/preview", "Preview"), ("/problems", "Problems"), ("/report", "Review report"), ("/history", "History")]
         items = "".join(f'<li><a href="{href}">{esc(text)}</a></li>' for href, text in links)
         nav = (
             f'<nav aria-label="Studio"><ul>{items}</ul></nav>'
@@ -351,7 +327,7 @@ def _due_for_review(pack: ContentPack) -> str:
     esc = html.escape
     lines = []
     for row in rows[:DUE_SHOWN]:
-        entry = f'<a href="/helplines/{esc(row.entry)}">{esc(row.entry)}</a>' if row.kind == "helpline" else esc(row.entry)
+        entry = _entry_link(row)
         due = f"{row.due}" + (" (overdue)" if row.overdue(today) else "")
         lines.append(f"<tr><td>{entry}</td><td>{esc(row.kind)}</td><td>{row.last_reviewed}</td><td>{due}</td></tr>")
     more = (
@@ -361,6 +337,70 @@ def _due_for_review(pack: ContentPack) -> str:
         "<h2>Due for review</h2><p>Check these against their sources, then set their review date.</p>"
         '<table><thead><tr><th scope="col">Entry</th><th scope="col">Kind</th><th scope="col">Last reviewed</th>'
         f'<th scope="col">Review due</th></tr></thead><tbody>{"".join(lines)}</tbody></table>{more}'
+    )
+
+
+def _entry_link(row: ReportRow) -> str:
+    """A report row's entry, linked to the form that edits it (a helpline's, or its topic's)."""
+    esc = html.escape
+    if row.kind == "helpline":
+        return f'<a href="/helplines/{esc(row.entry)}">{esc(row.entry)}</a>'
+    if row.kind in ("topic", "answer"):
+        topic = row.entry.split(" > ")[0]
+        return f'<a href="/topics/{esc(topic)}">{esc(row.entry)}</a>' if _ID.match(topic) else esc(row.entry)
+    return esc(row.entry)
+
+
+async def report_page(request: web.Request) -> web.Response:
+    """`content report` of the draft: every entry that states facts, its sources and review date, due first."""
+    studio = request.app[STUDIO]
+    pack, found = await studio.draft_check()
+    if pack is None:
+        errors = check_list(c.line for c in found if c.severity == "error")
+        return page(request, "Review report", notice("The draft can't be reported on until these are fixed:", "error") + errors)
+    today = dt.date.today()
+    rows = report_rows(pack)
+    esc = html.escape
+    draft, published = str(studio.store.draft_root), str(studio.settings.overlay)
+    lines = []
+    for row in rows:
+        due = f"<strong>{row.due} (overdue)</strong>" if row.overdue(today) else f"{row.due}"
+        sources = "<br>".join(
+            (
+                f'<a href="{esc(s.url)}" rel="noopener noreferrer">{esc(s.title)}</a>'
+                if s.url
+                else f"{esc(s.title)} ({esc(s.doc or '')})"
+            )
+            + (" (home page only)" if s.url and is_home_page(s.url) else "")
+            for s in row.sources
+        )
+        cells = [due, str(row.last_reviewed), esc(row.kind), _entry_link(row), esc(row.file.replace(draft, published))]
+        cells += [esc(", ".join(row.regions)), sources]
+        lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    overdue = sum(1 for r in rows if r.overdue(today))
+    counts = {s: sum(1 for c in found if c.severity == s) for s in ("error", "warning", "note")}
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in REPORT_COLUMNS)
+    body = (
+        f"<p>What <code>content report</code> lists for the draft: {len(rows)} entries that state facts, "
+        f"{overdue} due for review today ({today}). Check each against its sources, then set its review date in its form. "
+        f'<a href="/report.csv">Download it as CSV</a> (for a spreadsheet).</p>'
+        f"<p><code>content check</code> finds {counts['error']} error(s), {counts['warning']} warning(s) and "
+        f'{counts["note"]} note(s): see <a href="/problems">Problems</a>.</p>'
+        f'<div class="wide"><table class="report"><caption>Entries that state facts, due for review first</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"
+    )
+    return page(request, "Review report", body)
+
+
+async def report_csv(request: web.Request) -> web.Response:
+    """The same report as `content report --format csv`, as a download."""
+    pack, _ = await request.app[STUDIO].draft_check()
+    if pack is None:
+        raise web.HTTPConflict(text="The draft has errors, so there is no report: see Problems.")
+    return web.Response(
+        text=render_report(pack, "csv"),
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="content-report.csv"'},
     )
 
 
@@ -454,6 +494,29 @@ async def problems_page(request: web.Request) -> web.Response:
     return page(request, "Problems", body)
 
 
+def _chooser(pack: ContentPack, action: str, day: int, time: dt.time, style: str, extra: str = "") -> str:
+    """The form that picks the day and time (UK) the preview shows "open now" for, and how it is drawn."""
+    esc = html.escape
+    days = "".join(
+        f'<option value="{number}"{" selected" if number == day else ""}>{esc(name)}</option>'
+        for number, name in enumerate(day_name(pack, moment(d, time)) for d in range(7))
+    )
+    styles = "".join(
+        f'<option value="{key}"{" selected" if key == style else ""}>{esc(name)}</option>' for key, name in STYLES.items()
+    )
+    shown_as = (
+        f'<div class="field"><label for="style">Shown as</label><select id="style" name="style">{styles}</select></div>'
+        if not extra
+        else ""
+    )
+    return (
+        f'<form method="get" action="{esc(action)}" class="when">{extra}<div class="field"><label for="day">Day</label>'
+        f'<select id="day" name="day">{days}</select></div><div class="field"><label for="time">Time (UK)</label>'
+        f'<input id="time" name="time" type="time" value="{time.strftime("%H:%M")}"></div>{shown_as}'
+        '<button type="submit">Show</button></form>'
+    )
+
+
 async def preview(request: web.Request) -> web.Response:
     pack, found = await request.app[STUDIO].draft_check()
     if pack is None:
@@ -461,21 +524,51 @@ async def preview(request: web.Request) -> web.Response:
         return page(request, "Preview", notice("The draft can't be previewed until these are fixed:", "error") + errors)
     day, time = _preview_time(request)
     at = moment(day, time)
-    days = "".join(
-        f'<option value="{number}"{" selected" if number == day else ""}>{html.escape(name)}</option>'
-        for number, name in enumerate(day_name(pack, moment(d, time)) for d in range(7))
-    )
-    chooser = (
-        '<form method="get" action="/preview" class="when"><div class="field"><label for="day">Day</label>'
-        f'<select id="day" name="day">{days}</select></div><div class="field"><label for="time">Time (UK)</label>'
-        f'<input id="time" name="time" type="time" value="{time.strftime("%H:%M")}"></div>'
-        '<button type="submit">Show at this time</button></form>'
-    )
+    style = request.query.get("style", "widget")
+    style = style if style in STYLES else "widget"
+    esc = html.escape
     intro = (
         "<p>The draft as a survivor would see it in the chat window, for each region. Services with confirmed "
-        f"opening times say whether they are open on {html.escape(day_name(pack, at))} at {at.strftime('%H:%M')}.</p>"
+        f"opening times say whether they are open on {esc(day_name(pack, at))} at {at.strftime('%H:%M')}.</p>"
     )
-    return page(request, "Preview", intro + chooser + preview_html(pack, at))
+    topics = "".join(
+        f'<li><a href="/preview/topics/{esc(topic_id)}">{esc(topic.title)}</a></li>' for topic_id, topic in pack.topics.items()
+    )
+    topic_list = f"<details><summary>A topic and its questions' answers</summary><ul>{topics}</ul></details>"
+    return page(
+        request, "Preview", intro + _chooser(pack, "/preview", day, time, style) + topic_list + preview_html(pack, at, style)
+    )
+
+
+async def topic_preview(request: web.Request) -> web.Response:
+    """One topic's pages and its questions' answers for a chosen region, as the web widget and as a Telegram chat."""
+    pack, found = await request.app[STUDIO].draft_check()
+    if pack is None:
+        errors = check_list(c.line for c in found if c.severity == "error")
+        return page(request, "Preview", notice("The draft can't be previewed until these are fixed:", "error") + errors)
+    topic_id = request.match_info["id"]
+    topic = pack.topics.get(topic_id)
+    if topic is None:
+        raise web.HTTPNotFound(text="There is no such topic.")
+    regions = list(pack.enabled_regions)
+    chosen = request.query.get("region", regions[0].value)
+    region = next((r for r in regions if r.value == chosen), None)
+    day, time = _preview_time(request)
+    at = moment(day, time)
+    esc = html.escape
+    options = "".join(
+        f'<option value="{r.value}"{" selected" if r == region else ""}>{esc(pack.region_name(r))}</option>' for r in regions
+    )
+    options += f'<option value="not_said"{" selected" if region is None else ""}>Not said yet</option>'
+    where = f'<div class="field"><label for="region">Region</label><select id="region" name="region">{options}</select></div>'
+    said = pack.region_name(region) if region is not None else "someone who has not said where they are"
+    intro = (
+        f"<p>What the assistant says about this topic to {esc(said)}, page by page, and its answer to each of the "
+        "topic's questions, drawn as the web chat window and as a Telegram chat. <a href=\"/topics/"
+        f'{esc(topic_id)}">Edit this topic</a>.</p>'
+    )
+    chooser = _chooser(pack, f"/preview/topics/{topic_id}", day, time, "widget", where)
+    return page(request, f"Preview: {topic.title}", intro + chooser + topic_preview_html(pack, topic, region, at))
 
 
 def _preview_time(request: web.Request) -> tuple[int, dt.time]:
@@ -498,247 +591,135 @@ async def preview_css(request: web.Request) -> web.Response:
     return web.Response(text=colours_css(pack) if pack is not None else "", content_type="text/css")
 
 
-# --- helplines -----------------------------------------------------------------------------------
+# --- the forms: one page, save and check for every row of the kinds table ---------------------------
 
 
-def _helpline_data(studio: Studio, helpline_id: str) -> Optional[dict[str, Any]]:
-    entries = overlay.helpline_entries(studio.store.draft_folder / "helplines.yml")
-    found = entries.get(helpline_id)
-    if found is not None and found.get("hidden") is not True:
-        return found
-    default = studio.default_helplines.get(helpline_id)
-    return dict(default) if default is not None else found
+def _kind(request: web.Request) -> kinds.FileKind:
+    path = "/" + request.match_info["kind"]
+    found = next((k for k in request.app[STUDIO].kinds if k.path == path), None)
+    if found is None:
+        raise web.HTTPNotFound(text="There is no such page.")
+    return found
 
 
-async def helplines(request: web.Request) -> web.Response:
-    studio = request.app[STUDIO]
-    ids = dict.fromkeys([*studio.default_helplines, *overlay.helpline_entries(studio.store.draft_folder / "helplines.yml")])
-    esc = html.escape
-    items = []
-    for helpline_id in ids:
-        data = _helpline_data(studio, helpline_id) or {}
-        name = str(data.get("name") or helpline_id)
-        items.append(f'<li><a href="/helplines/{esc(helpline_id)}">{esc(name)}</a></li>')
-    body = f'<ul class="list">{"".join(items)}</ul><p><a href="/helplines/new">Add a service</a></p>'
-    return page(request, "Helplines", body)
+def _entry(request: web.Request, kind: kinds.FileKind) -> str:
+    """The entry the address names ("" for a kind with one form per file); only ids, never a path."""
+    entry = request.match_info.get("id", "")
+    if kind.has_entries != bool(entry) or (entry and not _ID.match(entry)):
+        raise web.HTTPNotFound(text="There is no such page.")
+    return entry
 
 
-def _helpline_form(
-    request: web.Request, helpline_id: str, data: Optional[Mapping[str, Any]], placed: dict[str, list[str]]
+def _action(kind: kinds.FileKind, entry: str) -> str:
+    return f"{kind.path}/{entry}" if entry else kind.path
+
+
+def _form(
+    request: web.Request, kind: kinds.FileKind, entry: str, fields: list[forms.FormField], placed: dict[str, list[str]]
 ) -> str:
-    fields = forms.form_fields(Helpline, data)
-    for found in fields:
-        found.readonly = found.name == "id" and helpline_id != "new"  # the id names the entry: it can't move
-    action = f"/helplines/{helpline_id}"
+    esc = html.escape
+    action = _action(kind, entry)
+    top = "".join(f"<li>{esc(p)}</li>" for p in placed.get("", []))
     return (
-        f'<form method="post" action="{html.escape(action)}" class="entry" data-check="/check{html.escape(action)}" novalidate>'
+        f'<form method="post" action="{esc(action)}" class="entry" data-check="/check{esc(action)}" novalidate>'
         f"{csrf_field(request)}"
-        f'<div class="form-problems"><ul class="problems" data-field="">{"".join(f"<li>{html.escape(p)}</li>" for p in placed.get("", []))}</ul></div>'
-        f'{forms.render_fields(fields, placed, request.app[STUDIO].region_names)}<p class="checking" role="status" aria-live="polite"></p>'
-        '<button type="submit">Save to the draft</button></form>'
-    )
-
-
-def _helpline_placed(found: Iterable[checks.Check], helpline_id: str, names: set[str]) -> dict[str, list[str]]:
-    return checks.place([(c.field, c) for c in checks.about(found, "helplines.yml", helpline_id)], names)
-
-
-def _all_names(fields: list[forms.FormField]) -> set[str]:
-    names = set()
-    for f in fields:
-        names.add(f.name)
-        for item in f.items:
-            names |= _all_names(item)
-        names |= {f"{f.name}.{i}" for i in range(len(f.items) + 1)} if f.kind == "group" else set()
-    return names
-
-
-async def helpline_page(request: web.Request) -> web.Response:
-    studio = request.app[STUDIO]
-    helpline_id = request.match_info["id"]
-    if helpline_id == "new":
-        body = "<p>A new service: give it a short id (lower case, like <code>local_helpline</code>) and every field.</p>"
-        return page(request, "Add a service", body + _helpline_form(request, "new", {}, {}))
-    data = _helpline_data(studio, helpline_id)
-    if data is None or not _ID.match(helpline_id):
-        raise web.HTTPNotFound(text="There is no such service.")
-    _, found = await studio.draft_check()
-    placed = _helpline_placed(found, helpline_id, _all_names(forms.form_fields(Helpline, data)))
-    saved = notice("Saved to the draft.") if request.query.get("saved") else ""
-    default = (
-        ""
-        if helpline_id not in studio.default_helplines
-        else "<p>A service of the default pack: what you change here replaces it for your charity.</p>"
-    )
-    title = f"Service: {data.get('name') or helpline_id}"
-    return page(request, title, saved + default + _helpline_form(request, helpline_id, data, placed))
-
-
-def _helpline_entry(studio: Studio, helpline_id: str, form: forms.FormData) -> tuple[str, dict[str, Any], str]:
-    """The helpline id, its entry from the form, and helplines.yml's new text for the draft."""
-    entry = forms.read_form(Helpline, form)
-    if helpline_id == "new":
-        helpline_id = str(entry.get("id") or "")
-        if not _ID.match(helpline_id):
-            raise web.HTTPBadRequest(text="An id is lower-case letters, digits and _, starting with a letter.")
-        if _helpline_data(studio, helpline_id) is not None:
-            raise web.HTTPConflict(text=f"There is already a service '{helpline_id}': edit it instead.")
-    elif _helpline_data(studio, helpline_id) is None or not _ID.match(helpline_id):
-        raise web.HTTPNotFound(text="There is no such service.")
-    entry["id"] = helpline_id  # the id names the entry: a form can't move it
-    text = overlay.set_helpline(studio.store.draft_folder / "helplines.yml", entry, studio.default_helplines.get(helpline_id))
-    return helpline_id, entry, text
-
-
-async def save_helpline(request: web.Request) -> web.StreamResponse:
-    studio = request.app[STUDIO]
-    _role(request, "editor")
-    helpline_id, _, text = _helpline_entry(studio, request.match_info["id"], await request.post())
-    studio.store.write_draft(request[SESSION].user.name, "helplines.yml", text, f"helpline {helpline_id}")
-    raise web.HTTPSeeOther(f"/helplines/{helpline_id}?saved=1")
-
-
-async def check_helpline(request: web.Request) -> web.Response:
-    studio = request.app[STUDIO]
-    form = await request.post()
-    try:
-        helpline_id, entry, text = _helpline_entry(studio, request.match_info["id"], form)
-    except web.HTTPException as error:
-        return web.json_response({"fields": {"": [error.text or "This can't be checked."]}})
-    found = await studio.change_check({"helplines.yml": text})
-    names = _all_names(forms.form_fields(Helpline, entry))
-    return web.json_response({"fields": _helpline_placed(found, helpline_id, names)})
-
-
-# --- name, regions and branding (pack.yml) ---------------------------------------------------------
-
-
-def _merged(base: Any, over: Any) -> Any:
-    """The overlay's pack.yml on top of the default's, key by key, for filling in the form."""
-    if isinstance(base, Mapping) and isinstance(over, Mapping):
-        return {**base, **{k: _merged(base.get(k), v) for k, v in over.items()}}
-    return over
-
-
-def _pack_data(studio: Studio) -> dict[str, Any]:
-    drafted = overlay.plain(overlay.read(studio.store.draft_folder / "pack.yml"))
-    return dict(_merged(studio.default_pack_raw, drafted if isinstance(drafted, Mapping) else {}))
-
-
-def _pack_form(request: web.Request, data: Mapping[str, Any], placed: dict[str, list[str]]) -> str:
-    fields = forms.form_fields(PackInfo, data)
-    for found in fields:
-        found.readonly = found.name == "locale"  # the language is the folder's: changed by making another folder
-    top = "".join(f"<li>{html.escape(p)}</li>" for p in placed.get("", []))
-    return (
-        f'<form method="post" action="/pack" class="entry" data-check="/check/pack" novalidate>{csrf_field(request)}'
         f'<div class="form-problems"><ul class="problems" data-field="">{top}</ul></div>'
-        f"{forms.render_fields(fields, placed, request.app[STUDIO].region_names)}"
+        f"{forms.render_fields(fields, placed, request.app[STUDIO].defaults.region_names)}"
         '<p class="checking" role="status" aria-live="polite"></p><button type="submit">Save to the draft</button></form>'
     )
 
 
-def _pack_placed(found: Iterable[checks.Check], data: Mapping[str, Any]) -> dict[str, list[str]]:
-    about = [(c.field, c) for c in found if (c.file == "pack.yml" or c.file.endswith("/pack.yml")) and not c.entry]
-    return checks.place(about, _all_names(forms.form_fields(PackInfo, data)))
-
-
-def _pack_text(studio: Studio, form: forms.FormData) -> str:
-    entry = forms.read_form(PackInfo, form)
-    entry.pop("locale", None)  # read-only: never written from the form
-    return overlay.set_mapping(studio.store.draft_folder / "pack.yml", entry, studio.default_pack_info)
-
-
-async def pack_page(request: web.Request) -> web.Response:
+async def kind_list(request: web.Request) -> web.Response:
+    """A kind with entries: the list of them (and a way to add one, where staff may)."""
     studio = request.app[STUDIO]
-    data = _pack_data(studio)
-    _, found = await studio.draft_check()
-    saved = notice("Saved to the draft.") if request.query.get("saved") else ""
-    intro = "<p>The assistant's name, the regions you cover and how the web chat window looks.</p>"
-    return page(request, "Name, regions and look", saved + intro + _pack_form(request, data, _pack_placed(found, data)))
-
-
-async def save_pack(request: web.Request) -> web.StreamResponse:
-    studio = request.app[STUDIO]
-    _role(request, "editor")
-    text = _pack_text(studio, await request.post())
-    studio.store.write_draft(request[SESSION].user.name, "pack.yml", text, "name, regions and look")
-    raise web.HTTPSeeOther("/pack?saved=1")
-
-
-async def check_pack_form(request: web.Request) -> web.Response:
-    studio = request.app[STUDIO]
-    form = await request.post()
-    found = await studio.change_check({"pack.yml": _pack_text(studio, form)})
-    return web.json_response({"fields": _pack_placed(found, forms.read_form(PackInfo, form))})
-
-
-# --- messages -------------------------------------------------------------------------------------
-
-
-def _message_placed(studio: Studio, found: Iterable[checks.Check]) -> dict[str, list[str]]:
-    pairs = [
-        (f"messages.{c.entry}" if c.entry else c.field, c)
-        for c in found
-        if c.file == "messages.yml" or c.file.endswith("/messages.yml")
-    ]
-    return checks.place(pairs, {f"messages.{key}" for key in studio.default_messages})
-
-
-async def messages_page(request: web.Request) -> web.Response:
-    studio = request.app[STUDIO]
-    drafted = overlay.message_texts(studio.store.draft_folder / "messages.yml")
-    _, found = await studio.draft_check()
-    placed = _message_placed(studio, found)
+    kind = _kind(request)
+    if not kind.has_entries:
+        return await kind_page(request)
     esc = html.escape
-    fields = []
-    for key, default in studio.default_messages.items():
-        name = f"messages.{key}"
-        value = drafted.get(key, default).rstrip("\n")
-        changed = ' <span class="changed">(changed)</span>' if key in drafted else ""
-        help_text = studio.message_help.get(key, "")
-        help_html = f'<p class="help" id="f-{name}-help">{esc(help_text)}</p>' if help_text else ""
-        described = f"f-{name}-help f-{name}-problems" if help_text else f"f-{name}-problems"
-        listed = "".join(f"<li>{esc(p)}</li>" for p in placed.get(name, []))
-        fields.append(
-            f'<div class="field"><label for="f-{name}">{esc(key.replace("_", " ").capitalize())}{changed}</label>'
-            f'<textarea id="f-{name}" name="{name}" rows="3" aria-describedby="{described}">{esc(value)}</textarea>'
-            f'{help_html}<ul class="problems" id="f-{name}-problems" data-field="{name}">{listed}</ul></div>'
-        )
-    top = "".join(f"<li>{esc(p)}</li>" for p in placed.get("", []))
-    saved = notice("Saved to the draft.") if request.query.get("saved") else ""
-    body = (
-        saved + "<p>The sentences the assistant says. Change any of them; only what differs from the default pack is saved. "
-        "Words in braces, such as <code>{bot_name}</code>, are filled in by the assistant: keep them.</p>"
-        + f'<form method="post" action="/messages" class="entry" data-check="/check/messages" novalidate>{csrf_field(request)}'
-        + f'<div class="form-problems"><ul class="problems" data-field="">{top}</ul></div>'
-        + "".join(fields)
-        + '<p class="checking" role="status" aria-live="polite"></p><button type="submit">Save to the draft</button></form>'
+    items = "".join(
+        f'<li><a href="{esc(kind.path)}/{esc(entry)}">{esc(name)}</a></li>'
+        for entry, name in kind.entries(studio.store.draft_folder).items()
     )
-    return page(request, "Messages", body)
+    add = f'<p><a href="{esc(kind.path)}/new">Add a service</a></p>' if kind.can_add else ""
+    return page(request, kind.title, f"<p>{esc(kind.intro)}</p>" + f'<ul class="list">{items}</ul>{add}')
 
 
-def _messages_text(studio: Studio, form: forms.FormData) -> str:
-    texts = {}
-    for key in studio.default_messages:
-        value = form.get(f"messages.{key}")
-        if value is not None:
-            texts[key] = str(value).replace("\r\n", "\n")
-    return overlay.set_messages(studio.store.draft_folder / "messages.yml", texts, studio.default_messages)
-
-
-async def save_messages(request: web.Request) -> web.StreamResponse:
+async def kind_page(request: web.Request) -> web.Response:
+    """The form of one entry, or of a whole file, filled in from the draft, with content check's problems under its fields."""
     studio = request.app[STUDIO]
+    kind = _kind(request)
+    entry = _entry(request, kind)
+    if entry == "new" and kind.can_add:
+        body = "<p>A new service: give it a short id (lower case, like <code>local_helpline</code>) and every field.</p>"
+        return page(request, "Add a service", body + _form(request, kind, entry, kind.fields({}, entry), {}))
+    data = kind.data(studio.store.draft_folder, entry)
+    if data is None:
+        raise web.HTTPNotFound(text="There is no such entry.")
+    fields = kind.fields(data, entry)
+    _, found = await studio.draft_check()
+    placed = kind.placed(found, entry, fields)
+    saved = notice("Saved to the draft.") if request.query.get("saved") else ""
+    esc = html.escape
+    if kind.has_entries:
+        name = str(data.get("name") or data.get("title") or entry)
+        title = f"{'Service' if isinstance(kind, kinds.Helplines) else 'Topic'}: {name}"
+        if isinstance(kind, kinds.Helplines):
+            known = entry in studio.defaults.helplines
+        else:
+            known = entry in studio.defaults.topics
+        intro = "<p>Part of the default pack: what you change here replaces it for your charity.</p>" if known else ""
+        if isinstance(kind, kinds.Topics):
+            intro += (
+                f'<p><a href="/preview/topics/{esc(entry)}">Preview this topic and its answers</a>. '
+                "Variants are the topic's text for each region (<code>all</code> when it is the same everywhere). "
+                "Removing a question of the default pack hides it.</p>"
+            )
+    else:
+        title, intro = kind.title, f"<p>{esc(kind.intro)}</p>"
+    return page(request, title, saved + intro + _form(request, kind, entry, fields, placed))
+
+
+def _save(request: web.Request, kind: kinds.FileKind, entry: str, form: forms.FormData) -> kinds.Saved:
+    try:
+        return kind.save(request.app[STUDIO].store.draft_folder, entry, form)
+    except kinds.KindError as error:
+        raise _http_error(error) from error
+
+
+def _http_error(error: kinds.KindError) -> web.HTTPException:
+    classes: dict[int, type[web.HTTPException]] = {400: web.HTTPBadRequest, 404: web.HTTPNotFound, 409: web.HTTPConflict}
+    return classes.get(error.status, web.HTTPBadRequest)(text=error.text)
+
+
+async def save_kind(request: web.Request) -> web.StreamResponse:
+    studio = request.app[STUDIO]
+    kind = _kind(request)
+    entry = _entry(request, kind)
     _role(request, "editor")
-    text = _messages_text(studio, await request.post())
-    studio.store.write_draft(request[SESSION].user.name, "messages.yml", text, "messages")
-    raise web.HTTPSeeOther("/messages?saved=1")
+    saved = _save(request, kind, entry, await request.post())
+    user, name, what = request[SESSION].user.name, kind.file(saved.entry), f"{kind.what} {saved.entry}".strip()
+    if saved.text is None:
+        studio.store.remove_draft(user, name, what)
+    else:
+        studio.store.write_draft(user, name, saved.text, what)
+    raise web.HTTPSeeOther(f"{_action(kind, saved.entry)}?saved=1")
 
 
-async def check_messages(request: web.Request) -> web.Response:
+async def check_kind(request: web.Request) -> web.Response:
+    """The form's problems with its change applied to the draft, field by field (studio.js shows them as you type)."""
     studio = request.app[STUDIO]
-    found = await studio.change_check({"messages.yml": _messages_text(studio, await request.post())})
-    return web.json_response({"fields": _message_placed(studio, found)})
+    kind = _kind(request)
+    entry = _entry(request, kind)
+    form = await request.post()
+    try:
+        saved = kind.save(studio.store.draft_folder, entry, form)
+    except kinds.KindError as error:
+        return web.json_response({"fields": {"": [error.text]}})
+    found = await studio.change_check({kind.file(saved.entry): saved.text})
+    fields = kind.fields(
+        kind.entry_from(form) if kind.model is not None else (kind.data(studio.store.draft_folder, entry) or {}), saved.entry
+    )
+    return web.json_response({"fields": kind.placed(found, saved.entry, fields)})
 
 
 # --- the app --------------------------------------------------------------------------------------
@@ -763,17 +744,18 @@ def make_app(settings: StudioSettings) -> web.Application:
     app.router.add_get("/history", history)
     app.router.add_post(r"/restore/{number:\d+}", restore)
     app.router.add_get("/problems", problems_page)
+    app.router.add_get("/report", report_page)
+    app.router.add_get("/report.csv", report_csv)
     app.router.add_get("/preview", preview)
     app.router.add_get("/preview.css", preview_css)
-    app.router.add_get("/helplines", helplines)
-    app.router.add_get(r"/helplines/{id:[a-z][a-z0-9_]*}", helpline_page)
-    app.router.add_post(r"/helplines/{id:[a-z][a-z0-9_]*}", save_helpline)
-    app.router.add_post(r"/check/helplines/{id:[a-z][a-z0-9_]*}", check_helpline)
-    app.router.add_get("/pack", pack_page)
-    app.router.add_post("/pack", save_pack)
-    app.router.add_post("/check/pack", check_pack_form)
-    app.router.add_get("/messages", messages_page)
-    app.router.add_post("/messages", save_messages)
-    app.router.add_post("/check/messages", check_messages)
+    app.router.add_get(r"/preview/topics/{id:[a-z][a-z0-9_]*}", topic_preview)
+    # One page, save and check per row of the kinds table: /helplines, /helplines/<id>, /check/helplines/<id>, /menu...
+    names = "|".join(re.escape(k.path.lstrip("/")) for k in app[STUDIO].kinds)
+    app.router.add_get(rf"/{{kind:{names}}}", kind_list)
+    app.router.add_post(rf"/{{kind:{names}}}", save_kind)
+    app.router.add_post(rf"/check/{{kind:{names}}}", check_kind)
+    app.router.add_get(rf"/{{kind:{names}}}/{{id:[a-z][a-z0-9_]*}}", kind_page)
+    app.router.add_post(rf"/{{kind:{names}}}/{{id:[a-z][a-z0-9_]*}}", save_kind)
+    app.router.add_post(rf"/check/{{kind:{names}}}/{{id:[a-z][a-z0-9_]*}}", check_kind)
     app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
     return app

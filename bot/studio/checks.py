@@ -38,8 +38,10 @@ def check_pack(base: Path, locale: str, overlay: Path) -> tuple[Optional[Content
     return pack, [Check(f.severity, f.file, f.entry, f.field, str(f)) for f in lint_pack(pack)]
 
 
-def check_change(base: Path, locale: str, draft: Path, files: Mapping[str, str]) -> tuple[Optional[ContentPack], list[Check]]:
-    """check_pack on a copy of the draft with `files` (name inside the locale folder → new text) written in.
+def check_change(
+    base: Path, locale: str, draft: Path, files: Mapping[str, Optional[str]]
+) -> tuple[Optional[ContentPack], list[Check]]:
+    """check_pack on a copy of the draft with `files` (name inside the locale folder → new text, None: removed) written in.
 
     The copy keeps the draft's folder name, so problems name files as they will be named.
     """
@@ -51,7 +53,12 @@ def check_change(base: Path, locale: str, draft: Path, files: Mapping[str, str])
         else:
             (copy / locale).mkdir(parents=True)
         for name, text in files.items():
-            (copy / locale / name).write_text(text, encoding="utf-8")
+            target = copy / locale / name
+            if text is None:  # the change removes the file: the default pack applies
+                target.unlink(missing_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         pack, checks = check_pack(base, locale, copy)
         prefix = str(copy)
         named = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import inspect
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -33,7 +34,7 @@ class FormField:
     name: str
     label: str
     help: str
-    kind: str  # text, textarea, checkbox, date, time, select, choices, lines, group, object
+    kind: str  # text, textarea, checkbox, date, time, select, choices, lines, group, object, mapping
     required: bool
     value: Any = None
     choices: list[str] = field(default_factory=list)
@@ -42,6 +43,11 @@ class FormField:
     item_model: Optional[type[BaseModel]] = None
     #: Shown but not changed here (an existing entry's id).
     readonly: bool = False
+    #: For a mapping: its keys in order (each item of `items` is the value under one key) and the type of a value.
+    keys: list[str] = field(default_factory=list)
+    value_type: Any = None
+    #: For a mapping whose keys are a fixed set (regions): the keys that may be added.
+    key_choices: list[str] = field(default_factory=list)
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -84,6 +90,12 @@ def kind_of(annotation: Any) -> Optional[str]:
         return "select"
     if _is_model(inner):
         return "object"
+    if typing.get_origin(inner) is dict:
+        key, value = typing.get_args(inner)
+        key_inner, _ = _unwrap(key)
+        if (key_inner is str or _is_enum(key_inner)) and kind_of(value) in ("text", "lines", "object"):
+            return "mapping"
+        return None
     if typing.get_origin(inner) is list:
         item, _ = _unwrap(typing.get_args(inner)[0])
         if _is_enum(item):
@@ -153,6 +165,16 @@ def form_fields(model: type[BaseModel], data: Optional[Mapping[str, Any]], prefi
             ]
         elif kind == "object":
             entry.items = [form_fields(inner, value if isinstance(value, Mapping) else {}, f"{entry.name}.")]
+        elif kind == "mapping":
+            key_type, entry.value_type = typing.get_args(inner)
+            key_inner, _ = _unwrap(key_type)
+            entry.key_choices = [member.value for member in key_inner] if _is_enum(key_inner) else []
+            found = value if isinstance(value, Mapping) else {}
+            entry.keys = [_display(k, "select") for k in found]
+            entry.items = [
+                _mapping_value(entry.value_type, found[k], f"{entry.name}.{key}")
+                for k, key in zip(found, entry.keys, strict=True)
+            ]
         elif kind == "choices":
             entry.value = [_display(v, kind) for v in value] if isinstance(value, list) else []
         elif kind == "lines":
@@ -163,6 +185,56 @@ def form_fields(model: type[BaseModel], data: Optional[Mapping[str, Any]], prefi
                 entry.kind = "textarea"
         fields.append(entry)
     return fields
+
+
+def _mapping_value(value_type: Any, value: Any, name: str) -> list[FormField]:
+    """The fields of the value under one key of a mapping: a model's fields, or one text or list of lines."""
+    inner, _ = _unwrap(value_type)
+    if _is_model(inner):
+        return form_fields(inner, value if isinstance(value, Mapping) else {}, f"{name}.")
+    kind = kind_of(value_type) or "text"
+    if kind == "lines":
+        shown = "\n".join(str(v) for v in value) if isinstance(value, list) else ""
+    else:
+        shown = "" if value is None else str(value)
+        kind = "textarea" if "\n" in shown.strip() else kind
+    return [FormField(name, name.rsplit(".", 1)[-1], "", kind, True, shown)]
+
+
+#: A mapping's key for the row that adds one: never a pack key (those start with a letter).
+NEW_KEY = "_new"
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _read_mapping(value_type: Any, form: FormData, key: str) -> Optional[dict[str, Any]]:
+    """A mapping from `<key>.keys` (its keys, comma-separated) and the spare row `<key>._new.key`.
+
+    None when the form has no such field at all (the entry keeps what it had); a key that is not
+    lower-case letters, digits and _ is left out, so it never reaches a file name or an address.
+    """
+    listed = form.get(f"{key}.keys")
+    if listed is None:
+        return None
+    keys = [k for k in str(listed).split(",") if _KEY.match(k)]
+    new_key = (_text(form, f"{key}.{NEW_KEY}.key") or "").lower()
+    found: dict[str, Any] = {}
+    for name, prefix in [(k, f"{key}.{k}") for k in keys] + [(new_key, f"{key}.{NEW_KEY}")]:
+        if not _KEY.match(name) or form.get(f"{prefix}.remove") is not None or name in found:
+            continue
+        value = _read_value(value_type, form, prefix)
+        if not _is_blank(value):
+            found[name] = value
+    return found
+
+
+def _read_value(value_type: Any, form: FormData, name: str) -> Any:
+    inner, _ = _unwrap(value_type)
+    if _is_model(inner):
+        value = read_form(inner, form, f"{name}.")
+        return {k: v for k, v in value.items() if v is not None}
+    if kind_of(value_type) == "lines":
+        return [line.strip() for line in (_text(form, name) or "").splitlines() if line.strip()] or None
+    return _text(form, name)
 
 
 def _text(form: FormData, name: str) -> Optional[str]:
@@ -212,6 +284,10 @@ def read_form(model: type[BaseModel], form: FormData, prefix: str = "") -> dict[
         elif kind == "object":
             value = read_form(inner, form, f"{key}.")
             value = None if _is_blank(value) else value
+        elif kind == "mapping":
+            value = _read_mapping(typing.get_args(inner)[1], form, key)
+            if value is None:
+                continue  # not in this form: left as it is
         elif kind == "date":
             text = _text(form, key)
             value = _date(text)
@@ -280,7 +356,7 @@ def _render(f: FormField, problems: Mapping[str, list[str]], labels: Mapping[str
             f'<div class="field check"><input type="checkbox" value="on" {_attrs(f)}{checked}>'
             f'<label for="{_id(f.name)}">{label}</label>{below}</div>'
         )
-    if f.kind in ("choices", "group", "object"):
+    if f.kind in ("choices", "group", "object", "mapping"):
         return f'<fieldset class="field {f.kind}"><legend>{label}</legend>{below}{_inner(f, problems, labels)}</fieldset>'
     if f.kind == "select":
         options = '<option value="">(none)</option>' + "".join(
@@ -305,6 +381,8 @@ def _inner(f: FormField, problems: Mapping[str, list[str]], labels: Mapping[str,
         )
     if f.kind == "object":
         return render_fields(f.items[0], problems, labels)
+    if f.kind == "mapping":
+        return _mapping_rows(f, problems, labels)
     assert f.item_model is not None
     spare = form_fields(f.item_model, {}, f"{f.name}.{len(f.items)}.")
     rows = []
@@ -323,3 +401,45 @@ def _inner(f: FormField, problems: Mapping[str, list[str]], labels: Mapping[str,
         )
     count = f'<input type="hidden" name="{esc(f.name)}.count" value="{len(f.items) + 1}">'
     return count + "".join(rows)
+
+
+def _mapping_rows(f: FormField, problems: Mapping[str, list[str]], labels: Mapping[str, str]) -> str:
+    """One fieldset per key (a region, say), with a box to remove it, and a spare row with a key to add one."""
+    esc = html.escape
+    rows = []
+    for key, item in zip(f.keys, f.items, strict=True):
+        remove_id = f"{_id(f.name)}-{esc(key)}-remove"
+        rows.append(
+            f'<fieldset class="item"><legend>{esc(labels.get(key, key))}</legend>{render_fields(item, problems, labels)}'
+            f'<div class="check remove"><input type="checkbox" id="{remove_id}" name="{esc(f.name)}.{esc(key)}.remove" value="on">'
+            f'<label for="{remove_id}">Remove this one</label></div>'
+            f'<ul class="problems" data-field="{esc(f.name)}.{esc(key)}"></ul></fieldset>'
+        )
+    spare_name = f"{f.name}.{NEW_KEY}"
+    spare = _mapping_value(f.value_type, None, spare_name)
+    for found in spare:
+        found.required = False
+    key_id = f"{_id(spare_name)}-key"
+    free = [c for c in f.key_choices if c not in f.keys]
+    if f.key_choices and not free:
+        key_input = ""
+    elif f.key_choices:
+        options = '<option value="">(none)</option>' + "".join(
+            f'<option value="{esc(c)}">{esc(labels.get(c, c))}</option>' for c in free
+        )
+        key_input = f'<div class="field"><label for="{key_id}">Which</label><select id="{key_id}" name="{esc(spare_name)}.key">{options}</select></div>'
+    else:
+        key_input = (
+            f'<div class="field"><label for="{key_id}">Key <span class="optional">(optional)</span></label>'
+            f'<input type="text" id="{key_id}" name="{esc(spare_name)}.key" aria-describedby="{key_id}-help">'
+            f'<p class="help" id="{key_id}-help">Lower-case letters, digits and _, like scotland or all</p></div>'
+        )
+    if key_input:
+        for found in spare:
+            found.label = "Value" if found.name == spare_name else found.label
+        rows.append(
+            f'<fieldset class="item"><legend>Add another (leave empty if not needed)</legend>{key_input}'
+            f"{render_fields(spare, problems, labels)}</fieldset>"
+        )
+    keys = f'<input type="hidden" name="{esc(f.name)}.keys" value="{esc(",".join(f.keys))}">'
+    return keys + "".join(rows)

@@ -97,7 +97,7 @@ def styled(value: Any, block: bool = False) -> Any:
         return DoubleQuotedScalarString(value.strftime("%H:%M"))
     if isinstance(value, Mapping):
         mapping = CommentedMap((k, styled(v)) for k, v in value.items())
-        if len(mapping) <= 3 and all(not isinstance(v, Mapping) and "\n" not in str(v) for v in value.values()):
+        if len(mapping) <= 3 and all(_flat(v) and "\n" not in str(v) for v in value.values()):
             mapping.fa.set_flow_style()
         return mapping
     if isinstance(value, list):
@@ -106,6 +106,13 @@ def styled(value: Any, block: bool = False) -> Any:
             seq.fa.set_flow_style()
         return seq
     return value
+
+
+def _flat(value: Any) -> bool:
+    """A scalar, or a list of scalars: fits on one line inside a small mapping."""
+    if isinstance(value, list):
+        return all(not isinstance(v, (Mapping, list)) for v in value)
+    return not isinstance(value, Mapping)
 
 
 def update_mapping(target: CommentedMap, new: Mapping[str, Any]) -> None:
@@ -270,4 +277,166 @@ def set_mapping(path: Path, new: Mapping[str, Any], default: Mapping[str, Any]) 
         document = CommentedMap()
         document.yaml_set_start_comment(NEW_FILE_HEADER)
     _set_keys(document, new, differences(new, default))
+    return dumps(document)
+
+
+# --- topics and whole documents ------------------------------------------------------------------
+
+
+def _drop_none(value: Any) -> Any:
+    """Plain data without empty fields (a form's None), inside mappings and lists too."""
+    if isinstance(value, Mapping):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _changed_variants(new: Mapping[str, Any], default: Any) -> Optional[dict[str, Any]]:
+    """The variants to write: each one that differs (it replaces the default's whole), or all when the keys differ."""
+    if not isinstance(default, Mapping) or set(new) != set(default):
+        return dict(new)
+    changed = {k: v for k, v in new.items() if not same_entry(v, default[k])}
+    return changed or None
+
+
+def topic_overlay(new: Mapping[str, Any], default: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+    """What an overlay's topics/<id>.yml holds so that the merged topic is `new`: only what differs from `default`.
+
+    Fields replace; each variant that differs is written whole; a question is written by id with
+    only its changed fields (each changed answer whole), a new one whole, and a default question
+    left out of `new` as `hidden: true` (docs/customising.md's merge rules).
+    """
+    new = _drop_none(dict(new))
+    if default is None:
+        return dict(new)
+    found: dict[str, Any] = {}
+    for key, value in new.items():
+        if key == "variants" and isinstance(value, Mapping):
+            variants = _changed_variants(value, default.get(key))
+            if variants:
+                found[key] = variants
+        elif key == "questions" and isinstance(value, list):
+            questions = _changed_questions(value, default.get(key) or [])
+            if questions:
+                found[key] = questions
+        elif key != "id" and not same_entry({"v": value}, {"v": default.get(key)}):
+            found[key] = value
+    for key in default:
+        if key not in new and key not in ("questions",) and default[key] not in (None, False, []):
+            found[key] = None  # emptied in the form (a content note taken away)
+    return found
+
+
+def _changed_questions(new: list[Any], default: list[Any]) -> list[dict[str, Any]]:
+    known = {str(q.get("id")): q for q in default if isinstance(q, Mapping)}
+    listed: list[dict[str, Any]] = []
+    for question in new:
+        if not isinstance(question, Mapping):
+            continue
+        question_id = str(question.get("id") or "")
+        base = known.get(question_id)
+        if base is None:
+            listed.append(dict(question))
+            continue
+        changed: dict[str, Any] = {}
+        for key, value in question.items():
+            if key == "answers" and isinstance(value, Mapping):
+                answers = _changed_variants(value, base.get(key))
+                if answers:
+                    changed[key] = answers
+            elif key != "id" and not same_entry({"v": value}, {"v": base.get(key)}):
+                changed[key] = value
+        if changed:
+            listed.append({"id": question_id, **changed})
+    ids = {str(q.get("id")) for q in new if isinstance(q, Mapping)}
+    listed += [{"id": question_id, "hidden": True} for question_id in known if question_id not in ids]
+    return listed
+
+
+def merged_topic(default: Optional[Mapping[str, Any]], over: Any) -> Optional[dict[str, Any]]:
+    """A topic as the assistant merges it (bot/content/merge.py's rule), for filling in the form; None when hidden."""
+    if not isinstance(over, Mapping):
+        return dict(default) if default is not None else None
+    if over.get("hidden") is True:
+        return None
+    if default is None:
+        return dict(over)
+    merged = dict(default)
+    for key, value in over.items():
+        if key == "variants":
+            merged[key] = _merged_variants(default.get(key), value)
+        elif key == "questions" and isinstance(value, list):
+            merged[key] = _merged_questions(default.get(key) or [], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merged_variants(base: Any, over: Any) -> Any:
+    if not isinstance(over, Mapping) or not isinstance(base, Mapping) or "all" in over:
+        return over
+    return {**base, **over}
+
+
+def _merged_questions(base: list[Any], over: list[Any]) -> list[Any]:
+    merged: dict[str, Any] = {str(q.get("id")): q for q in base if isinstance(q, Mapping)}
+    for raw in over:
+        if not isinstance(raw, Mapping) or not raw.get("id"):
+            continue
+        key = str(raw["id"])
+        if raw.get("hidden") is True:
+            merged.pop(key, None)
+        elif isinstance(merged.get(key), Mapping):
+            known = merged[key]
+            changed = {**known, **{k: v for k, v in raw.items() if k != "answers"}}
+            if "answers" in raw:
+                changed["answers"] = _merged_variants(known.get("answers"), raw["answers"])
+            merged[key] = changed
+        else:
+            merged[key] = raw
+    return list(merged.values())
+
+
+def _has_ids(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, Mapping) and v.get("id") for v in value)
+
+
+def _sync(target: CommentedMap, desired: Mapping[str, Any]) -> None:
+    """Make `target` say `desired`, touching only what differs, so comments and order of the rest stay."""
+    for key in [k for k in target if k not in desired]:
+        del target[key]
+    for key, value in desired.items():
+        old = target.get(key) if key in target else None
+        if key not in target:
+            target[key] = styled(value)
+        elif isinstance(old, CommentedMap) and isinstance(value, Mapping):
+            _sync(old, value)
+        elif isinstance(old, CommentedSeq) and _has_ids(old) and _has_ids(value):
+            by_id = {str(item["id"]): item for item in old}
+            items = []
+            for item in value:
+                kept = by_id.get(str(item["id"]))
+                if isinstance(kept, CommentedMap):
+                    _sync(kept, item)
+                    items.append(kept)
+                else:
+                    items.append(styled(item))
+            old[:] = items
+        else:
+            _update(target, key, value)
+
+
+def set_document(path: Path, desired: Mapping[str, Any]) -> Optional[str]:
+    """A file's text saying exactly `desired` (a whole overlay file), keeping the comments and order it had.
+
+    None when `desired` is empty: the file is not needed (the default pack applies).
+    """
+    if not desired:
+        return None
+    document = read(path)
+    if not isinstance(document, CommentedMap):
+        document = CommentedMap()
+        document.yaml_set_start_comment(NEW_FILE_HEADER)
+    _sync(document, desired)
     return dumps(document)

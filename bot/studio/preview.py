@@ -1,8 +1,11 @@
 """What a survivor would see, rendered by the assistant's own renderer (bot/content/render.py) as HTML.
 
-The replies are the same `Reply` objects the actions send; only their small Markdown subset
-(**bold**, _a note_, [a link](https://…), lines and blank lines) is turned into HTML here,
-every character of the pack's text escaped first, so HTML in content shows as text.
+The replies are the same `Reply` objects the actions send. Drawn as the web widget, their small
+Markdown subset (**bold**, _a note_, [a link](https://…), lines and blank lines) is turned into
+HTML here; drawn as a Telegram chat, each reply goes through the Telegram channel's own
+functions (bot/gateway/telegram/format.py: cut into messages and turned into Telegram's HTML),
+so the preview changes when that channel does. Either way every character of the pack's text is
+escaped first, so HTML in content shows as text.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from bot.content.answers import index_for
 from bot.content.hours import UK
 from bot.content.loader import ContentPack
-from bot.content.render import Reply, crisis_reply, topic_page
-from bot.content.schema import Region
+from bot.content.render import Reply, answer_replies, crisis_reply, topic_page
+from bot.content.schema import Question, Region, Topic
+from bot.gateway.telegram.format import split_markdown, to_html
 
 #: The crisis replies shown in the preview, with their headings.
 CRISIS_KINDS = {"danger": "Someone in danger now", "suicide": "Someone thinking of suicide"}
@@ -42,6 +47,59 @@ def reply_html(reply: Reply) -> str:
     body = "".join("<p>" + "<br>".join(_inline(line) for line in block.splitlines()) + "</p>" for block in blocks)
     buttons = "".join(f'<li><span class="choice">{html.escape(b.title)}</span></li>' for b in reply.buttons)
     return f'<div class="bubble">{body}</div>' + (f'<ul class="choices">{buttons}</ul>' if buttons else "")
+
+
+def telegram_html(reply: Reply) -> str:
+    """One reply as the Telegram channel sends it: its messages (cut at Telegram's limit), the buttons under the last.
+
+    As the channel sends it: split_markdown cuts the Markdown into messages, to_html turns each
+    into Telegram's HTML (only <b>, <i> and https/http links, everything else escaped): the markup
+    Telegram itself would draw, shown here with line breaks kept.
+    """
+    pieces = split_markdown(reply.text) or [""]
+    messages = "".join(f'<div class="tg-message">{to_html(piece)}</div>' for piece in pieces)
+    buttons = "".join(f'<li><span class="tg-button">{html.escape(b.title)}</span></li>' for b in reply.buttons)
+    return messages + (f'<ul class="tg-keyboard">{buttons}</ul>' if buttons else "")
+
+
+#: How a preview is drawn: as the web widget, or as a Telegram chat.
+STYLES = {"widget": "Web chat window", "telegram": "Telegram chat"}
+
+
+def window(title: str, sections: list[tuple[str, list[Reply]]], style: str) -> str:
+    """A chat window of `style` holding `sections` (a heading, then its replies)."""
+    draw = telegram_html if style == "telegram" else reply_html
+    chats = "".join(
+        (f"<h3>{html.escape(heading)}</h3>" if heading else "") + "".join(f'<div class="chat">{draw(r)}</div>' for r in replies)
+        for heading, replies in sections
+    )
+    kind = "tg-window" if style == "telegram" else "window"
+    return f'<div class="{kind}"><p class="window-title">{html.escape(title)}</p>{chats}</div>'
+
+
+def question_replies(pack: ContentPack, topic: Topic, question: Question, region: Optional[Region]) -> list[Reply]:
+    """A question's answer as the assistant gives it: with "Tell me more" and the related questions it would offer."""
+    related = index_for(pack).related(question.id, exclude=[], limit=2)
+    return answer_replies(pack, question, topic, related, region)
+
+
+def topic_preview_html(pack: ContentPack, topic: Topic, region: Optional[Region], now: Optional[dt.datetime] = None) -> str:
+    """A topic's pages and each of its questions' answers, as the web widget and as a Telegram chat, side by side."""
+    title = pack.info.branding.title or pack.info.bot_name
+    pages: list[Reply] = []
+    number = 0
+    while replies := topic_page(pack, topic, region, number, now=now):
+        pages.extend(replies)
+        number += 1
+    sections = [("The topic's pages", pages)]
+    sections += [(f"Question: {q.title}", question_replies(pack, topic, q, region)) for q in topic.questions]
+    parts = []
+    for style, name in STYLES.items():
+        parts.append(
+            f'<section class="style" aria-labelledby="style-{style}"><h2 id="style-{style}">{html.escape(name)}</h2>'
+            f"{window(title, sections, style)}</section>"
+        )
+    return f'<div class="regions">{"".join(parts)}</div>'
 
 
 @dataclass(frozen=True)
@@ -76,20 +134,15 @@ def region_previews(pack: ContentPack, now: Optional[dt.datetime] = None) -> lis
     return previews
 
 
-def preview_html(pack: ContentPack, now: Optional[dt.datetime] = None) -> str:
-    """The preview page's body: a chat window per region, styled as the web widget, "Open now" as at `now`."""
-    title = html.escape(pack.info.branding.title or pack.info.bot_name)
+def preview_html(pack: ContentPack, now: Optional[dt.datetime] = None, style: str = "widget") -> str:
+    """The preview page's body: a chat window per region, drawn in `style` (widget or telegram), "Open now" as at `now`."""
+    title = pack.info.branding.title or pack.info.bot_name
     parts = []
     for found in region_previews(pack, now):
-        chats = "".join(
-            f'<h3>{html.escape(heading)}</h3><div class="chat">{reply_html(reply)}</div>' for heading, reply in found.crisis
-        )
-        pages = "".join(f'<div class="chat">{reply_html(reply)}</div>' for reply in found.helplines)
+        sections = [(heading, [reply]) for heading, reply in found.crisis] + [("Helplines and support", found.helplines)]
         parts.append(
             f'<section class="region" aria-labelledby="region-{found.region.value}">'
-            f'<h2 id="region-{found.region.value}">{html.escape(found.name)}</h2>'
-            f'<div class="window"><p class="window-title">{title}</p>{chats}'
-            f"<h3>Helplines and support</h3>{pages}</div></section>"
+            f'<h2 id="region-{found.region.value}">{html.escape(found.name)}</h2>{window(title, sections, style)}</section>'
         )
     return f'<div class="regions">{"".join(parts)}</div>'
 

@@ -121,6 +121,14 @@ class Store:
         self._save_state(DraftState("editing", editors, None, None, _now(), state.based_on))
         self.audit(user, "edit", what)
 
+    def remove_draft(self, user: str, name: str, what: str) -> None:
+        """Take one file out of the draft (it says nothing the default pack doesn't); a new review is needed."""
+        (self.draft_folder / name).unlink(missing_ok=True)
+        state = self.state()
+        editors = state.editors if user in state.editors else [*state.editors, user]
+        self._save_state(DraftState("editing", editors, None, None, _now(), state.based_on))
+        self.audit(user, "edit", what)
+
     def draft_files(self) -> dict[str, str]:
         return _yaml_files(self.draft_folder)
 

@@ -1,7 +1,11 @@
-"""Staff accounts: a name, roles, and a password hashed with scrypt (Python's standard library).
+"""Staff accounts: a name, roles, and a password hashed with Argon2id (argon2-cffi).
 
 Accounts live in `<STUDIO_DATA>/users.json`, written by `survivor-bot studio add-user`. There is
 no default account and no default password: the studio refuses to start without an account.
+
+Accounts made before Argon2 hold scrypt hashes (`scrypt$n$r$p$salt$hash`, Python's standard
+library): they still sign in, and the password is hashed again with Argon2id at that sign-in,
+so each account moves over the first time its owner signs in.
 """
 
 from __future__ import annotations
@@ -12,17 +16,22 @@ import hmac
 import json
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 #: What each role may do: an editor edits and submits; a reviewer also approves and publishes; an admin may do all.
 ROLES = ("editor", "reviewer", "admin")
 #: Staff choose long passwords; a phrase of a few words is easier to remember than symbols.
 MIN_PASSWORD_LENGTH = 12
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
-#: scrypt cost: 2**15 rounds with 8 x 128 bytes blocks (about 32 MB and a tenth of a second).
-_N, _R, _P = 2**15, 8, 1
+#: Argon2id with argon2-cffi's defaults (RFC 9106's low-memory choice: 64 MiB, 3 passes, 4 lanes).
+HASHER = PasswordHasher()
+#: The scheme accounts made before Argon2 use: still checked, replaced at the next sign-in.
+_SCRYPT = "scrypt$"
 
 
 class AccountError(ValueError):
@@ -41,20 +50,24 @@ class User:
         return role in self.roles or "admin" in self.roles
 
 
-def hash_password(password: str, n: int = _N) -> str:
-    """`scrypt$n$r$p$salt$hash`, salt and hash in base64."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=_R, p=_P, maxmem=2**26)
-    encode = base64.b64encode
-    return f"scrypt${n}${_R}${_P}${encode(salt).decode()}${encode(digest).decode()}"
+def hash_password(password: str, hasher: Optional[PasswordHasher] = None) -> str:
+    """An Argon2id hash in the PHC string form (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`): its parameters travel with it."""
+    return (hasher or HASHER).hash(password)
 
 
 def check_password(password: str, stored: str) -> bool:
-    """Whether `password` matches a hash made by hash_password (compared in constant time)."""
+    """Whether `password` matches `stored`: an Argon2 hash, or an scrypt one made before Argon2 (compared in constant time)."""
+    if stored.startswith(_SCRYPT):
+        return _check_scrypt(password, stored)
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
+        return bool(HASHER.verify(stored, password))  # the parameters are read from the hash itself
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_scrypt(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
         expected = base64.b64decode(digest)
         found = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), maxmem=2**26)
     except (ValueError, TypeError):
@@ -62,11 +75,18 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(found, expected)
 
 
+def needs_new_hash(stored: str) -> bool:
+    """Whether a hash that matched should be replaced: any that is not Argon2id (the scrypt ones of before)."""
+    return not stored.startswith("$argon2id$")
+
+
 class UserStore:
     """The accounts file: read on each sign-in, so an account added while the studio runs works at once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, hasher: Optional[PasswordHasher] = None) -> None:
         self.path = path
+        #: How new passwords are hashed (tests use a cheap one; checking reads the parameters from each hash).
+        self.hasher = hasher or HASHER
 
     def _read(self) -> dict[str, dict[str, object]]:
         try:
@@ -78,7 +98,7 @@ class UserStore:
     def names(self) -> list[str]:
         return sorted(self._read())
 
-    def add(self, name: str, roles: list[str], password: str, n: int = _N) -> User:
+    def add(self, name: str, roles: list[str], password: str) -> User:
         """Create or replace an account; raises AccountError for a bad name, role or password."""
         if not _NAME.match(name):
             raise AccountError("a name is 2 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter")
@@ -88,7 +108,11 @@ class UserStore:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters (a few words work well)")
         data = self._read()
-        data[name] = {"roles": sorted(set(roles)), "password": hash_password(password, n)}
+        data[name] = {"roles": sorted(set(roles)), "password": hash_password(password, self.hasher)}
+        self._write(data)
+        return User(name, frozenset(roles))
+
+    def _write(self, data: dict[str, dict[str, object]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         # Only its owner may read the hashes.
@@ -96,7 +120,6 @@ class UserStore:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, sort_keys=True)
         os.replace(temporary, self.path)
-        return User(name, frozenset(roles))
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user, when the name exists and the password matches; None otherwise."""
@@ -105,8 +128,14 @@ class UserStore:
             # Hash anyway, so that a wrong name takes as long as a wrong password.
             check_password(password, _DUMMY_HASH)
             return None
-        if not check_password(password, str(record.get("password", ""))):
+        stored = str(record.get("password", ""))
+        if not check_password(password, stored):
             return None
+        if needs_new_hash(stored):  # an scrypt hash of before: replaced by Argon2id now that the password is known
+            data = self._read()
+            if isinstance(data.get(name), dict) and data[name].get("password") == stored:
+                data[name] = {**data[name], "password": hash_password(password, self.hasher)}
+                self._write(data)
         roles = record.get("roles")
         return User(name, frozenset(str(r) for r in roles) if isinstance(roles, list) else frozenset())
 
@@ -116,4 +145,5 @@ class UserStore:
         return User(name, frozenset(str(r) for r in roles)) if isinstance(roles, list) else None
 
 
-_DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+#: An Argon2id hash of a random phrase nobody knows, at the default cost: checked for a name without an account.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$h3IqbMvboWH5X3l1lQTUjw$frNlhcUR++KM6O/CmCIqhp983X1NG29XQaid5ioR4x8"

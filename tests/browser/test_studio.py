@@ -107,3 +107,44 @@ async def test_an_editor_sees_problems_as_they_type_fixes_them_and_previews_the_
     await shot(page, "pack-colours")
     assert await axe_violations(page) == ""
     await context.close()
+
+
+async def test_a_topics_form_is_checked_as_typed_and_previewed_as_the_widget_and_as_telegram(
+    browser: Any, studio_url: str
+) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(CHECK_SECONDS * 1000)
+    page = await context.new_page()
+    await page.goto(studio_url + "/login")
+    await page.get_by_label("Name").fill("edna")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+    await page.get_by_role("link", name="Topics").click()
+    await page.get_by_role("link", name="What this assistant keeps").click()
+    answer = page.locator("#f-questions-0-answers-all-text")
+    await answer.fill("Just type stop and it is gone.")
+    await expect(page.locator('ul.problems[data-field="questions.0.answers.all.text"]')).to_contain_text(
+        'uses "just"', timeout=CHECK_SECONDS * 1000
+    )
+    await shot(page, "topic-problem", "div.field:has(#f-questions-0-answers-all-text)")
+    assert await axe_violations(page) == ""
+    await answer.fill("Type stop and it is gone: nothing is kept.")
+    await expect(page.locator(".checking")).to_have_text("No problems found.", timeout=CHECK_SECONDS * 1000)
+    await page.get_by_role("button", name="Save to the draft").click()
+    await expect(page.get_by_text("Saved to the draft.")).to_be_visible()
+
+    await page.get_by_role("link", name="Preview this topic and its answers").click()
+    for style in ("Web chat window", "Telegram chat"):
+        section = page.get_by_role("region", name=style)
+        await expect(section.get_by_text("Type stop and it is gone: nothing is kept.").first).to_be_visible()
+    await expect(page.locator(".tg-message b").first).to_be_visible()  # Telegram's bold, from the channel's renderer
+    await shot(page, "topic-preview")
+    await shot(page, "topic-answer-telegram", ".tg-window .chat >> nth=3")  # the first question's answer
+    assert await axe_violations(page) == ""
+
+    for path in ("/menu", "/channels", "/crisis-phrases", "/report"):
+        await page.goto(studio_url + path)
+        assert await axe_violations(page) == "", path
+    await context.close()

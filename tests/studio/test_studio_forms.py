@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Optional
 
+import yaml
 from multidict import MultiDict
 from pydantic import Field
 
-from bot.content.schema import Helpline, Region
+from bot.content.schema import Helpline, Menu, Region, Topic
 from bot.studio.forms import form_fields, read_form, render_fields
+from tests.support.studio import ROOT, browser_form
 
 
 def test_the_helpline_form_has_one_input_per_schema_field_of_the_right_kind() -> None:
@@ -101,3 +103,31 @@ def test_text_in_a_field_is_escaped_in_the_form() -> None:
     html = render_fields(form_fields(Helpline, {"name": '<script>alert("x")</script>'}), {})
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_a_topics_form_read_back_unchanged_gives_the_topic_with_its_region_variants_and_questions() -> None:
+    topic = yaml.safe_load((ROOT / "data" / "content" / "en" / "topics" / "criminal_route.yml").read_text())
+    html = render_fields(form_fields(Topic, topic), {})
+    form: MultiDict[str] = MultiDict(browser_form(f'<form action="/t">{html}</form>', "/t"))
+    read = read_form(Topic, form)
+    assert list(read["variants"]) == list(topic["variants"])
+    assert Topic.model_validate(read) == Topic.model_validate(topic)
+
+
+def test_a_mapping_row_marked_for_removal_is_left_out_and_the_spare_row_adds_a_key() -> None:
+    form = MultiDict(
+        [
+            ("signpost.keys", "scotland,not_said"),
+            ("signpost.scotland", "a\nb"),
+            ("signpost.scotland.remove", "on"),
+            ("signpost.not_said", "c"),
+            ("signpost._new.key", "england_wales"),
+            ("signpost._new", "d"),
+        ]
+    )
+    assert read_form(Menu, form)["signpost"] == {"not_said": ["c"], "england_wales": ["d"]}
+
+
+def test_a_mapping_key_that_is_not_an_id_is_refused() -> None:
+    form = MultiDict([("signpost.keys", "../x,Scotland"), ("signpost._new.key", "a/b"), ("signpost._new", "d")])
+    assert read_form(Menu, form)["signpost"] == {}
