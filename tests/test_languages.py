@@ -144,8 +144,9 @@ async def test_the_demo_pages_words_come_from_the_pack(tmp_path: Path) -> None:
     client: TestClient[Any, Any] = TestClient(server)
     try:
         demo = await (await client.get("/")).text()
-        assert "<p>In danger now? Call 999. &lt;script&gt;alert(1)&lt;/script&gt;</p>" in demo
-        assert "Press <kbd>Shift</kbd> three times, see [elsewhere](https://example.org/) or [here](//example.org)." in demo
+        assert '<p>In danger now? Call <a href="tel:999">999</a>. &lt;script&gt;alert(1)&lt;/script&gt;</p>' in demo
+        # The pages link only to the gateway's own pages: any other address is shown after its words.
+        assert "Press <kbd>Shift</kbd> three times, see elsewhere (https://example.org/) or here (//example.org)." in demo
         assert "Open it with the <strong>Talk to us</strong> button" in demo, "the page names the widget's own button"
         assert "forgotten after 1 minute of silence" in demo, "counted texts take the pack's form for one"
         embed = await (await client.get("/embed")).text()
@@ -195,7 +196,8 @@ async def test_web_refusals_come_from_the_pack(tmp_path: Path) -> None:
     try:
         session = (await (await client.post("/api/session")).json())["session"]
         empty = await (await client.post("/api/message", json={"session": session, "text": "  "})).json()
-        assert empty == {"error": "empty", "message": "Write something first, then press Send."}
+        assert empty["error"] == "empty" and empty["message"] == "Write something first, then press Send."
+        assert empty["blocks"] == [{"type": "paragraph", "lines": [[{"type": "text", "text": empty["message"]}]]}]
         long = await (await client.post("/api/message", json={"session": session, "text": "x" * 51})).json()
         assert long["message"] == pack.channel_text("widget_errors", "too_long", limit="50")
         assert "up to 50 characters each" in long["message"]
