@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.content.loader import ContentPack
-from bot.content.markup import blocks_json, page_html, telegram_html, telegram_plain
+from bot.content.markup import blocks_json, html_blocks, page_html, telegram_html, telegram_plain
 from bot.content.render import format_helpline, static_fallback
 from bot.content.schema import normalise_phone
 
@@ -170,4 +170,18 @@ def test_pages_get_code_keys_and_links_to_their_own_gateway_only() -> None:
 def test_pages_link_phone_numbers_for_a_phone_without_javascript() -> None:
     assert page_html("In danger now, call 999. Samaritans: 116 123.") == (
         'In danger now, call <a href="tel:999">999</a>. Samaritans: <a href="tel:116123">116 123</a>.'
+    )
+
+
+# --- The content studio's preview -----------------------------------------------------------------
+
+
+def test_the_studio_preview_lays_a_reply_out_as_the_widget_does_without_script() -> None:
+    assert html_blocks("**Title**\n\n**Galop**: call 0800 999 5428\nhours\n\n- a\n\n[x](javascript:y) <i>") == (
+        '<h3>Title</h3><div class="card"><p><strong>Galop</strong>: call <a href="tel:+448009995428">0800 999 5428</a></p>'
+        "<p>hours</p></div><ul><li>a</li></ul><p>x (javascript:y) &lt;i&gt;</p>"
+    )
+    assert html_blocks("See [Galop](https://galop.org.uk/) or https://galop.org.uk/help.") == (
+        '<p>See <a href="https://galop.org.uk/" rel="noopener noreferrer" target="_blank">Galop</a> or '
+        '<a href="https://galop.org.uk/help" rel="noopener noreferrer" target="_blank">galop.org.uk/help</a>.</p>'
     )

@@ -17,8 +17,9 @@ words. `tel:` and `mailto:` links come only from numbers and addresses found in 
 
 Parsing is markdown-it-py (CommonMark) with only those rules switched on; `parse` turns its tokens
 into blocks (heading, card, list, paragraph) of lines of inline nodes. The renderers below turn
-blocks into Telegram's HTML or plain text, the HTML of the gateway's pages, and the JSON structure
-the web widget builds its nodes from (it never parses Markdown itself).
+blocks into Telegram's HTML or plain text, the HTML of the gateway's pages (and of the content
+studio's preview), and the JSON structure the web widget builds its nodes from (it never parses
+Markdown itself).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "Block",
     "Node",
     "blocks_json",
+    "html_blocks",
     "page_html",
     "parse",
     "plain_text",
@@ -114,6 +116,8 @@ _BARE_URL = re.compile(r"https://[^\s<>\"'()\[\]]+")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 #: Short numbers phonenumbers does not look for in running text: emergency, non-emergency, 116 lines.
 _SHORT_NUMBER = re.compile(r"(?<![\w+])(116 ?\d{3}|999|111|101)(?!\w)")
+#: A full UK number has at least seven digits (0800 1111 has eight), whatever separates them.
+_MAYBE_FULL_NUMBER = re.compile(r"\d(?:\D{0,3}\d){6}")
 _SITE_PATH = re.compile(r"^/(?!/)[A-Za-z0-9/_#-]*$")
 
 
@@ -124,8 +128,9 @@ def _text(text: str) -> list[Node]:
 def _phones(text: str) -> list[Node]:
     """Text with UK phone numbers as tel nodes whose address is the normalised number."""
     found: list[tuple[int, int, str]] = []
-    for full in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID):
-        found.append((full.start, full.end, full.raw_string))
+    if _MAYBE_FULL_NUMBER.search(text):  # the matcher is slow; most text has no run of seven digits
+        for full in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION, leniency=phonenumbers.Leniency.VALID):
+            found.append((full.start, full.end, full.raw_string))
     for short in _SHORT_NUMBER.finditer(text):
         if not any(start <= short.start() < end for start, end, _ in found):
             found.append((short.start(1), short.end(1), short.group(1)))
@@ -357,28 +362,31 @@ def telegram_plain(markdown: str) -> str:
     return _telegram(markdown, html_out=False)
 
 
-# The gateway's own pages (no JavaScript): inline HTML, put inside the page's <p>, <li> or <h1>.
+# HTML without JavaScript: the gateway's own pages (inline, inside the page's <p>, <li> or <h1>),
+# and whole replies as blocks for the content studio's preview.
 
 
-def _page_inline(nodes: Iterable[Node]) -> str:
+def _html_inline(nodes: Iterable[Node], pages: bool) -> str:
+    """Inline HTML. On the gateway's pages links go only to the gateway's own paths; elsewhere to https."""
     out = []
     for node in nodes:
         text = html.escape(node.text, quote=False)
         if node.type in ("strong", "em"):
-            out.append(f"<{node.type}>{_page_inline(node.children)}</{node.type}>")
+            out.append(f"<{node.type}>{_html_inline(node.children, pages)}</{node.type}>")
         elif node.type == "code":
             out.append(f"<code>{text}</code>")
         elif node.type == "key":
             out.append(f"<kbd>{text}</kbd>")
         elif node.type in ("tel", "email"):
             out.append(f'<a href="{html.escape(node.href)}">{text}</a>')
-        elif node.type == "link" and node.written:  # the pages link to no other site
+        elif node.type == "link" and node.written and pages:  # the pages link to no other site
             out.append(html.escape(node.written, quote=False))
+        elif node.type == "link" and _linkable(node.href, site_paths=pages):
+            words = text if node.written else _html_inline(node.children, pages)
+            target = "" if pages else ' rel="noopener noreferrer" target="_blank"'
+            out.append(f'<a href="{html.escape(node.href)}"{target}>{words}</a>')
         elif node.type == "link":
-            if _linkable(node.href, site_paths=True):
-                out.append(f'<a href="{html.escape(node.href)}">{_page_inline(node.children)}</a>')
-            else:
-                out.append(_page_inline(_unlinked(node)))
+            out.append(_html_inline(_unlinked(node), pages))
         else:
             out.append(text)
     return "".join(out)
@@ -386,7 +394,23 @@ def _page_inline(nodes: Iterable[Node]) -> str:
 
 def page_html(markdown: str) -> str:
     """One text of the gateway's pages as inline HTML: every line's nodes, lines kept apart by a line break."""
-    return "<br>\n".join(_page_inline(line) for block in parse(markdown) for line in block.lines)
+    return "<br>\n".join(_html_inline(line, pages=True) for block in parse(markdown) for line in block.lines)
+
+
+def html_blocks(markdown: str) -> str:
+    """A whole reply as HTML blocks, as the widget lays it out: <h3>, a card <div>, <ul>, <p>."""
+    out = []
+    for block in parse(markdown):
+        lines = [_html_inline(line, pages=False) for line in block.lines]
+        if block.type == "heading":  # the words inside the bold, as the widget's <h3>
+            out.append(f"<h3>{_html_inline(block.lines[0][0].children, pages=False)}</h3>")
+        elif block.type == "card":
+            out.append('<div class="card">' + "".join(f"<p>{line}</p>" for line in lines) + "</div>")
+        elif block.type == "list":
+            out.append("<ul>" + "".join(f"<li>{line}</li>" for line in lines) + "</ul>")
+        else:
+            out.append("<p>" + "<br>".join(lines) + "</p>")
+    return "".join(out)
 
 
 # The web widget: JSON it turns into DOM nodes with textContent only (bot/gateway/static/widget.js, View).

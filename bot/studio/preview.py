@@ -1,20 +1,20 @@
 """What a survivor would see, rendered by the assistant's own renderer (bot/content/render.py) as HTML.
 
-The replies are the same `Reply` objects the actions send; only their small Markdown subset
-(**bold**, _a note_, [a link](https://…), lines and blank lines) is turned into HTML here,
-every character of the pack's text escaped first, so HTML in content shows as text.
+The replies are the same `Reply` objects the actions send, in the content's one text format, laid
+out by its own renderer (bot/content/markup.py `html_blocks`: headings, service cards, lists and
+paragraphs, as the widget shows them), so HTML in content shows as text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from dataclasses import dataclass
 from typing import Optional
 
 from bot.content.hours import UK
 from bot.content.loader import ContentPack
+from bot.content.markup import html_blocks
 from bot.content.render import Reply, crisis_reply, topic_page
 from bot.content.schema import Region
 
@@ -23,23 +23,10 @@ CRISIS_KINDS = {"danger": "Someone in danger now", "suicide": "Someone thinking 
 #: The topic that answers "who can I talk to?".
 HELPLINES_TOPIC = "helplines"
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_LINK = re.compile(r"\[([^\]]+)\]\((https://[^\s)]+)\)")
-
-
-def _inline(line: str) -> str:
-    text = html.escape(line, quote=True)
-    text = _BOLD.sub(r"<strong>\1</strong>", text)
-    text = _LINK.sub(r'<a href="\2" rel="noopener noreferrer" target="_blank">\1</a>', text)
-    if len(text) > 2 and text.startswith("_") and text.endswith("_"):
-        text = f"<em>{text[1:-1]}</em>"
-    return text
-
 
 def reply_html(reply: Reply) -> str:
-    """One reply as a chat bubble: paragraphs of lines, then its buttons (shown, not pressable)."""
-    blocks = [b for b in re.split(r"\n\s*\n", reply.text.strip()) if b.strip()]
-    body = "".join("<p>" + "<br>".join(_inline(line) for line in block.splitlines()) + "</p>" for block in blocks)
+    """One reply as a chat bubble, laid out as the widget lays it out, then its buttons (shown, not pressable)."""
+    body = html_blocks(reply.text)
     buttons = "".join(f'<li><span class="choice">{html.escape(b.title)}</span></li>' for b in reply.buttons)
     return f'<div class="bubble">{body}</div>' + (f'<ul class="choices">{buttons}</ul>' if buttons else "")
 
