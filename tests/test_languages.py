@@ -6,6 +6,7 @@ show that nothing in the code assumes English, without shipping a half-translate
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -18,8 +19,10 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.cli import main as cli_main
+from bot.content import locales
 from bot.content.lint import lint_pack
 from bot.content.loader import ContentPack, ContentPackError, load_pack
+from bot.content.locales import plural_categories, plural_category
 from bot.content.render import format_helpline
 from bot.content.schema import CHANNEL_TEXTS
 from bot.gateway.telegram import texts as telegram_texts
@@ -144,8 +147,9 @@ async def test_the_demo_pages_words_come_from_the_pack(tmp_path: Path) -> None:
     client: TestClient[Any, Any] = TestClient(server)
     try:
         demo = await (await client.get("/")).text()
-        assert "<p>In danger now? Call 999. &lt;script&gt;alert(1)&lt;/script&gt;</p>" in demo
-        assert "Press <kbd>Shift</kbd> three times, see [elsewhere](https://example.org/) or [here](//example.org)." in demo
+        assert '<p>In danger now? Call <a href="tel:999">999</a>. &lt;script&gt;alert(1)&lt;/script&gt;</p>' in demo
+        # The pages link only to the gateway's own pages: any other address is shown after its words.
+        assert "Press <kbd>Shift</kbd> three times, see elsewhere (https://example.org/) or here (//example.org)." in demo
         assert "Open it with the <strong>Talk to us</strong> button" in demo, "the page names the widget's own button"
         assert "forgotten after 1 minute of silence" in demo, "counted texts take the pack's form for one"
         embed = await (await client.get("/embed")).text()
@@ -195,7 +199,8 @@ async def test_web_refusals_come_from_the_pack(tmp_path: Path) -> None:
     try:
         session = (await (await client.post("/api/session")).json())["session"]
         empty = await (await client.post("/api/message", json={"session": session, "text": "  "})).json()
-        assert empty == {"error": "empty", "message": "Write something first, then press Send."}
+        assert empty["error"] == "empty" and empty["message"] == "Write something first, then press Send."
+        assert empty["blocks"] == [{"type": "paragraph", "lines": [[{"type": "text", "text": empty["message"]}]]}]
         long = await (await client.post("/api/message", json={"session": session, "text": "x" * 51})).json()
         assert long["message"] == pack.channel_text("widget_errors", "too_long", limit="50")
         assert "up to 50 characters each" in long["message"]
@@ -297,3 +302,63 @@ def test_content_check_of_another_locale(tmp_path: Path, capsys: pytest.CaptureF
     assert cli_main(["content", "check", "--base", str(base), "--locale", FAKE]) == 0
     out = capsys.readouterr().out
     assert "note: xx: reading level not checked" in out and f"content pack {base / FAKE}: ok" in out
+
+
+# --- Plural categories and day names per language (Babel's CLDR data) ---------------------------------
+
+
+def test_plural_categories_are_cldrs_for_each_language() -> None:
+    assert plural_categories("en") == ("one", "other")
+    assert plural_categories("cy") == ("zero", "one", "two", "few", "many", "other")
+    assert [plural_category("cy", n) for n in (0, 1, 2, 3, 6, 7, 100)] == ["zero", "one", "two", "few", "many", "other", "other"]
+    assert [plural_category("en", n) for n in (0, 1, 2)] == ["other", "one", "other"]
+    assert plural_categories(FAKE) == ("one", "other"), "a code CLDR does not know follows English rules"
+
+
+def welsh_shaped_pack(tmp_path: Path, forms: dict[str, str]) -> Path:
+    """The English pack copied as a `cy` pack (words unchanged), its counted texts given `forms`."""
+    base = tmp_path / "content"
+    shutil.copytree(DEFAULT_PACK / "en", base / "en")
+    shutil.copytree(DEFAULT_PACK / "en", base / "cy")
+    edit_yaml(base / "cy" / "pack.yml", lambda d: d.update(locale="cy"))
+
+    def counted(data: Any) -> None:
+        for group, specs in CHANNEL_TEXTS.items():
+            for key, spec in specs.items():
+                if spec.plural:
+                    data[group][key] = {category: f"{text} ({key})" for category, text in forms.items()}
+
+    edit_yaml(base / "cy" / "channels.yml", counted)
+    return base
+
+
+def test_a_welsh_pack_needs_a_form_for_each_of_the_six_welsh_plural_categories(tmp_path: Path) -> None:
+    base = welsh_shaped_pack(tmp_path, {"one": "{count} neges", "other": "{count} neges"})
+    assert (
+        "cy/channels.yml: telegram > exit_deleted: needs a form for each plural category of this language "
+        "(cy: zero:, one:, two:, few:, many:, other:), each with {count}"
+    ) in problems_for(base, "cy")
+
+
+def test_a_counted_text_takes_the_form_babel_chooses_for_the_number(tmp_path: Path) -> None:
+    six = {category: f"[{category}] {{count}}" for category in ("zero", "one", "two", "few", "many", "other")}
+    pack = load_pack(welsh_shaped_pack(tmp_path, six), "cy")
+    said = {n: pack.channel_text("telegram", "exit_deleted", n) for n in (0, 1, 2, 3, 6, 7)}
+    assert said == {
+        0: "[zero] 0 (exit_deleted)",
+        1: "[one] 1 (exit_deleted)",
+        2: "[two] 2 (exit_deleted)",
+        3: "[few] 3 (exit_deleted)",
+        6: "[many] 6 (exit_deleted)",
+        7: "[other] 7 (exit_deleted)",
+    }
+    english = load_pack(DEFAULT_PACK, "en")
+    assert english.channel_text("telegram", "exit_deleted", 1) == "I deleted 1 message from this chat."
+    assert english.channel_text("telegram", "exit_deleted", 2) == "I deleted 2 messages from this chat."
+
+
+def test_day_names_and_times_are_written_the_languages_way() -> None:
+    monday = dt.datetime(2026, 11, 30, 9, 5)
+    assert (locales.day_name("en", monday), locales.short_time("en", monday)) == ("Monday", "09:05")
+    assert (locales.day_name("cy", monday), locales.short_time("cy", monday)) == ("Dydd Llun", "09:05")
+    assert locales.day_name("en-GB", monday + dt.timedelta(days=6)) == "Sunday"

@@ -96,8 +96,8 @@ def texts(pack: ContentPack) -> Iterator[tuple[str, str, str, str]]:
             file = pack.file_for(f"channel:{group}.{key}", "channels.yml")
             value = pack.channels.get(group, key)
             if isinstance(value, Plural):
-                yield file, group, f"{key}.one", value.one
-                yield file, group, f"{key}.other", value.other
+                for category, form in value.forms().items():
+                    yield file, group, f"{key}.{category}", form
             else:
                 yield file, group, key, value
 

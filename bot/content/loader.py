@@ -113,7 +113,7 @@ class ContentPack:
         if isinstance(text, Plural):
             if count is None:
                 raise ValueError(f"channel text {group}.{key} needs a count")
-            text = text.choose(count)
+            text = text.choose(count, self.info.locale)
         filled = {"bot_name": self.info.bot_name, **values}
         if count is not None:
             filled["count"] = str(count)
@@ -467,7 +467,7 @@ def _channel_problems(merged: Merged, locale: str) -> list[Problem]:
             wrong = (
                 f"is not a text the {group} channel uses: {spelling}"
                 if key not in specs
-                else check_channel_text(group, key, value)
+                else check_channel_text(group, key, value, locale)
             )
             if wrong:
                 problems.append(Problem(where(group, key), group, str(key), wrong))

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Optional
 
+from bot.content import locales
 from bot.content.hours import open_status
 from bot.content.loader import ContentPack
 from bot.content.schema import (
@@ -54,8 +55,8 @@ def intent_payload(intent: str, **entities: str) -> str:
 
 
 def day_name(pack: ContentPack, moment: dt.datetime) -> str:
-    """The pack's own name for the day of `moment` (messages.yml `day_names`, Monday first)."""
-    return [d.strip() for d in pack.message("day_names").split(",") if d.strip()][moment.weekday()]
+    """The day of `moment` in the pack's language ("Monday"; Babel's CLDR names, bot/content/locales.py)."""
+    return locales.day_name(pack.locale, moment)
 
 
 def hours_line(pack: ContentPack, helpline: Helpline, now: Optional[dt.datetime] = None) -> str:
@@ -67,7 +68,9 @@ def hours_line(pack: ContentPack, helpline: Helpline, now: Optional[dt.datetime]
     if status.open_now:
         return f"{pack.message('hours_open_now')} {words}"
     if status.next_open is not None:
-        when = pack.message("hours_opens_at", time=status.next_open.strftime("%H:%M"), day=day_name(pack, status.next_open))
+        when = pack.message(
+            "hours_opens_at", time=locales.short_time(pack.locale, status.next_open), day=day_name(pack, status.next_open)
+        )
         return f"{when} {words}"
     return words
 

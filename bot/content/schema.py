@@ -13,6 +13,8 @@ import phonenumbers
 from phonenumbers import shortnumberinfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from bot.content.locales import CATEGORY_ORDER, plural_categories, plural_category
+
 #: Every message key the actions use. A pack without one of these is refused.
 REQUIRED_MESSAGES = (
     "intro",
@@ -66,7 +68,6 @@ REQUIRED_MESSAGES = (
     "info_not_advice",
     "hours_open_now",
     "hours_opens_at",
-    "day_names",
     "region_not_covered",
     "contact_call",
     "contact_text",
@@ -591,9 +592,6 @@ class Messages(_Strict):
         missing = [key for key in REQUIRED_MESSAGES if key not in messages]
         if missing:
             raise ValueError(f"missing message(s): {', '.join(missing)}")
-        days = messages.get("day_names")
-        if days is not None and len([d for d in days.split(",") if d.strip()]) != 7:
-            raise ValueError("'day_names' needs the seven day names, Monday first, separated by commas")
         for key, text in messages.items():
             bad = set(re.findall(r"\{([^{}]*)\}", text)) - ALLOWED_PLACEHOLDERS
             if bad:
@@ -609,7 +607,7 @@ class TextSpec:
     """What one channel text may contain: its placeholders, and whether it has a form per count."""
 
     placeholders: frozenset[str] = frozenset()
-    #: A text that states a number has `one` and `other` forms; `{count}` is the number.
+    #: A text that states a number has a form per plural category (`one`, `other` in English); `{count}` is the number.
     plural: bool = False
 
     @property
@@ -713,25 +711,46 @@ CHANNEL_TEXTS: dict[str, dict[str, TextSpec]] = {
 
 
 class Plural(_Strict):
-    """A text with a number in it: `one` for a count of 1, `other` for every other count."""
+    """A text with a number in it: one form for each plural category of the pack's language (CLDR, via Babel).
 
-    one: Annotated[str, Field(min_length=1)]
+    English has `one` (1) and `other`; Welsh has `zero`, `one`, `two`, `few`, `many` and `other`
+    (bot/content/locales.py). `check_channel_text` makes sure a pack gives exactly its language's.
+    """
+
+    zero: Optional[Annotated[str, Field(min_length=1)]] = None
+    one: Optional[Annotated[str, Field(min_length=1)]] = None
+    two: Optional[Annotated[str, Field(min_length=1)]] = None
+    few: Optional[Annotated[str, Field(min_length=1)]] = None
+    many: Optional[Annotated[str, Field(min_length=1)]] = None
     other: Annotated[str, Field(min_length=1)]
 
-    def choose(self, count: int) -> str:
-        return self.one if count == 1 else self.other
+    def forms(self) -> dict[str, str]:
+        """The forms given, by category, in CLDR order."""
+        return {category: text for category in CATEGORY_ORDER if (text := getattr(self, category)) is not None}
+
+    def choose(self, count: int, locale: str) -> str:
+        """The form for `count` in the language of `locale` (`other` if the pack left that category out)."""
+        return self.forms().get(plural_category(locale, count), self.other)
 
 
 ChannelText = Union[str, Plural]
 
 
-def check_channel_text(group: str, key: str, value: object) -> Optional[str]:
-    """Why a channel text is wrong (shape or placeholders), or None when it is fine."""
+def _forms_needed(locale: str) -> str:
+    categories = plural_categories(locale)
+    if categories == ("one", "other"):
+        return "needs two forms, one: (for 1) and other: (for any other number), each with {count}"
+    names = ", ".join(f"{category}:" for category in categories)
+    return f"needs a form for each plural category of this language ({locale}: {names}), each with {{count}}"
+
+
+def check_channel_text(group: str, key: str, value: object, locale: str = "en") -> Optional[str]:
+    """Why a channel text is wrong (shape, plural forms for `locale`, or placeholders), or None when it is fine."""
     spec = CHANNEL_TEXTS[group][key]
     if spec.plural:
-        if not isinstance(value, dict) or set(value) != {"one", "other"}:
-            return "needs two forms, one: (for 1) and other: (for any other number), each with {count}"
-        forms = [value["one"], value["other"]]
+        if not isinstance(value, dict) or set(value) != set(plural_categories(locale)):
+            return _forms_needed(locale)
+        forms = list(value.values())
     else:
         if isinstance(value, dict):
             return "is a single text, not a mapping"

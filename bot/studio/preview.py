@@ -1,63 +1,50 @@
 """What a survivor would see, rendered by the assistant's own renderer (bot/content/render.py) as HTML.
 
-The replies are the same `Reply` objects the actions send. Drawn as the web widget, their small
-Markdown subset (**bold**, _a note_, [a link](https://…), lines and blank lines) is turned into
-HTML here; drawn as a Telegram chat, each reply goes through the Telegram channel's own
-functions (bot/gateway/telegram/format.py: cut into messages and turned into Telegram's HTML),
-so the preview changes when that channel does. Either way every character of the pack's text is
-escaped first, so HTML in content shows as text.
+The replies are the same `Reply` objects the actions send, in the content's one text format.
+Drawn as the web widget, they are laid out by its own renderer (bot/content/markup.py
+`html_blocks`: headings, service cards, lists and paragraphs, as the widget shows them); drawn as
+a Telegram chat, each reply is cut into messages and turned into Telegram's HTML by the same
+functions the Telegram channel uses (markup.py `split_markdown`, `telegram_html`), so the preview
+changes when the format does. Either way HTML in content shows as text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from dataclasses import dataclass
 from typing import Optional
 
+from bot.content import markup
 from bot.content.answers import index_for
 from bot.content.hours import UK
 from bot.content.loader import ContentPack
+from bot.content.markup import html_blocks, split_markdown
 from bot.content.render import Reply, answer_replies, crisis_reply, topic_page
 from bot.content.schema import Question, Region, Topic
-from bot.gateway.telegram.format import split_markdown, to_html
 
 #: The crisis replies shown in the preview, with their headings.
 CRISIS_KINDS = {"danger": "Someone in danger now", "suicide": "Someone thinking of suicide"}
 #: The topic that answers "who can I talk to?".
 HELPLINES_TOPIC = "helplines"
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_LINK = re.compile(r"\[([^\]]+)\]\((https://[^\s)]+)\)")
-
-
-def _inline(line: str) -> str:
-    text = html.escape(line, quote=True)
-    text = _BOLD.sub(r"<strong>\1</strong>", text)
-    text = _LINK.sub(r'<a href="\2" rel="noopener noreferrer" target="_blank">\1</a>', text)
-    if len(text) > 2 and text.startswith("_") and text.endswith("_"):
-        text = f"<em>{text[1:-1]}</em>"
-    return text
-
 
 def reply_html(reply: Reply) -> str:
-    """One reply as a chat bubble: paragraphs of lines, then its buttons (shown, not pressable)."""
-    blocks = [b for b in re.split(r"\n\s*\n", reply.text.strip()) if b.strip()]
-    body = "".join("<p>" + "<br>".join(_inline(line) for line in block.splitlines()) + "</p>" for block in blocks)
+    """One reply as a chat bubble, laid out as the widget lays it out, then its buttons (shown, not pressable)."""
+    body = html_blocks(reply.text)
     buttons = "".join(f'<li><span class="choice">{html.escape(b.title)}</span></li>' for b in reply.buttons)
     return f'<div class="bubble">{body}</div>' + (f'<ul class="choices">{buttons}</ul>' if buttons else "")
 
 
-def telegram_html(reply: Reply) -> str:
+def telegram_chat_html(reply: Reply) -> str:
     """One reply as the Telegram channel sends it: its messages (cut at Telegram's limit), the buttons under the last.
 
-    As the channel sends it: split_markdown cuts the Markdown into messages, to_html turns each
-    into Telegram's HTML (only <b>, <i> and https/http links, everything else escaped): the markup
-    Telegram itself would draw, shown here with line breaks kept.
+    As the channel sends it: split_markdown cuts the text into messages, telegram_html turns each
+    into Telegram's HTML (only <b>, <i>, <code> and https links, everything else escaped): the
+    markup Telegram itself would draw, shown here with line breaks kept.
     """
     pieces = split_markdown(reply.text) or [""]
-    messages = "".join(f'<div class="tg-message">{to_html(piece)}</div>' for piece in pieces)
+    messages = "".join(f'<div class="tg-message">{markup.telegram_html(piece)}</div>' for piece in pieces)
     buttons = "".join(f'<li><span class="tg-button">{html.escape(b.title)}</span></li>' for b in reply.buttons)
     return messages + (f'<ul class="tg-keyboard">{buttons}</ul>' if buttons else "")
 
@@ -68,7 +55,7 @@ STYLES = {"widget": "Web chat window", "telegram": "Telegram chat"}
 
 def window(title: str, sections: list[tuple[str, list[Reply]]], style: str) -> str:
     """A chat window of `style` holding `sections` (a heading, then its replies)."""
-    draw = telegram_html if style == "telegram" else reply_html
+    draw = telegram_chat_html if style == "telegram" else reply_html
     chats = "".join(
         (f"<h3>{html.escape(heading)}</h3>" if heading else "") + "".join(f'<div class="chat">{draw(r)}</div>' for r in replies)
         for heading, replies in sections

@@ -53,7 +53,8 @@ def test_markdown_subset_becomes_telegram_html() -> None:
         ('<a href="tg://user?id=1">me</a>', "&lt;a href=&quot;tg://user?id=1&quot;&gt;me&lt;/a&gt;"),
         ("[click](javascript:alert)", "click (javascript:alert)"),
         ("[call](tel:999)", "call (tel:999)"),
-        ('[x](https://a.example/"onmouseover=1)', '<a href="https://a.example/&quot;onmouseover=1">x</a>'),
+        # A quote in an address is percent-encoded by the parser: it can never close the attribute.
+        ('[x](https://a.example/"onmouseover=1)', '<a href="https://a.example/%22onmouseover=1">x</a>'),
         ("[**bold link**](https://a.example/**x**)", '<a href="https://a.example/**x**"><b>bold link</b></a>'),
         ("snake_case_name and 2 * 3 ** 4", "snake_case_name and 2 * 3 ** 4"),
         ("&amp; already", "&amp;amp; already"),

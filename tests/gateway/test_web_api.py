@@ -17,10 +17,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import ValidationError
 
 from bot.content.loader import ContentPack, load_pack
+from bot.content.markup import blocks_json
 from bot.content.schema import BrandColours, Branding
 from bot.gateway.state.memory import MemorySessions
 from bot.gateway.web.channel import STATIC_DIR, WEB
-from tests.support.web_stub import GREETING_BUTTONS, STOPPED, WebStubRasa, web_gateway
+from tests.support.web_stub import GREETING_BUTTONS, OPTIONS, STOPPED, WebStubRasa, web_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = "https://charity.example"
@@ -96,6 +97,35 @@ async def test_message_round_trip_uses_a_random_sender_not_the_session(client: C
     assert body["replies"][0]["buttons"] == GREETING_BUTTONS
     sender, message = rasa.received[0]
     assert message == "hello" and sender != session and session not in sender
+
+
+async def test_each_reply_carries_its_text_and_the_same_text_as_blocks_the_widget_shows(
+    client: Client, rasa: WebStubRasa
+) -> None:
+    session = await start(client)
+    body = await (await send(client, session, "/options")).json()
+    [reply] = body["replies"]
+    assert reply["text"] == OPTIONS and reply["blocks"] == blocks_json(OPTIONS)
+    assert [b["type"] for b in reply["blocks"]] == ["heading", "list", "paragraph"]
+    tels = [n for line in reply["blocks"][1]["lines"] for n in line if n["type"] == "tel"]
+    assert [(n["text"], n["href"]) for n in tels] == [
+        ("101", "tel:101"),
+        ("999", "tel:999"),
+        ("116 123", "tel:116123"),
+        ("0808 500 2222", "tel:+448085002222"),
+    ]
+
+
+async def test_a_refusal_and_the_labels_with_999_in_them_come_as_blocks_too(client: Client) -> None:
+    session = await start(client)
+    body = await (await send(client, session, "x" * 2001)).json()
+    assert body["blocks"] == blocks_json(body["message"])
+    script = await (await client.get("/widget.js")).text()
+    boot = json.loads(re.search(r"var BOOT = (\{.*?\});\n", script).group(1))  # type: ignore[union-attr]
+    assert set(boot["rich"]) == {"slow", "not_sent", "not_sent_detail"}
+    assert {"type": "tel", "href": "tel:999", "text": "999"} in boot["rich"]["not_sent"][0]["lines"][0]
+    assert boot["services"]["116123"] == "Samaritans"
+    assert all(r["blocks"] == blocks_json(r["text"]) for r in boot["fallback"])
 
 
 async def test_button_payload_is_forwarded_as_sent(client: Client, rasa: WebStubRasa) -> None:
@@ -238,7 +268,11 @@ async def test_a_stop_word_forgets_the_conversation_and_says_so_instead_of_the_a
     await send(client, session, "hello")
     body = await (await send(client, session, word)).json()
     cleared = pack.channel_text("widget", "cleared")
-    assert body == {"replies": [{"text": cleared, "buttons": []}], "from_rasa": True, "forgotten": True}
+    assert body == {
+        "replies": [{"text": cleared, "blocks": blocks_json(cleared), "buttons": []}],
+        "from_rasa": True,
+        "forgotten": True,
+    }
     sender = rasa.received[0][0]
     assert rasa.messages(sender) == ["hello", "/stop"], "Rasa deletes its copy; the stop word itself is never sent as text"
     assert STOPPED not in json.dumps(body)
@@ -254,7 +288,8 @@ async def test_a_stop_the_model_understood_in_other_words_ends_the_session_too(
     session = await start(client)
     body = await (await send(client, session, "please wipe all of this")).json()
     assert body["forgotten"] is True and body["from_rasa"] is True
-    assert body["replies"] == [{"text": pack.channel_text("widget", "cleared"), "buttons": []}]
+    cleared = pack.channel_text("widget", "cleared")
+    assert body["replies"] == [{"text": cleared, "blocks": blocks_json(cleared), "buttons": []}]
     assert (await send(client, session, "hello")).status == 410
 
 
@@ -511,6 +546,9 @@ def test_widget_never_parses_html_or_stores_anything() -> None:
         "setAttribute('style'",
     ):
         assert forbidden not in code, forbidden
+    # Replies come parsed as blocks (bot/content/markup.py): no Markdown or phone-number patterns here.
+    for pattern in (r"\*\*", r"(?:\+44", "PHONE =", "EMAIL ="):
+        assert pattern not in code, pattern
     # The exit address comes from the gateway (WEB_EXIT_URL) in the boot data, never from the file itself.
     assert not re.search(r"https?://", code), "no external addresses in the widget's code"
 

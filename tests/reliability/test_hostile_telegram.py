@@ -18,8 +18,8 @@ from tests.support.telegram import SECRET, gateway, keyboard, settings_for
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK = {"telegram_webhook_url": "https://bot.example.org/telegram/webhook", "telegram_webhook_secret": SECRET}
-#: The only tags our Telegram HTML may hold: bold, italics and http(s) links.
-ALLOWED_TAG = re.compile(r'^<(/?b|/?i|/a|a href="https?://[^"<>]*")>$')
+#: The only tags our Telegram HTML may hold: bold, italics, code and https links (bot/content/markup.py).
+ALLOWED_TAG = re.compile(r'^<(/?b|/?i|/?code|/a|a href="https://[^"<>]*")>$')
 
 
 def echo(sender: str, message: str) -> list[dict[str, Any]]:

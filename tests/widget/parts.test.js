@@ -16,48 +16,72 @@ function flat(nodes) {
   return nodes.map((n) => {
     if (n.type === 'text') return n.text;
     if (n.type === 'strong' || n.type === 'em') return `<${n.type}>${flat(n.children)}</${n.type}>`;
+    if (n.type === 'code' || n.type === 'key') return `<${n.type}>${n.text}</${n.type}>`;
     return `[${n.text}](${n.href})`;
   }).join('');
 }
 
-test('a line that is all bold is a heading, not a bold paragraph', () => {
-  const blocks = Text.blocks('**Your options**\n\nSome words.');
-  assert.deepEqual(blocks.map((b) => b.type), ['heading', 'paragraph']);
-  assert.equal(flat(blocks[0].children), 'Your options');
+/* Replies arrive as blocks (bot/content/markup.py parses the Markdown); the widget only checks them. */
+
+test('well-formed blocks from the gateway pass through unchanged', () => {
+  const blocks = [
+    { type: 'heading', children: [{ type: 'text', text: 'Your options' }] },
+    {
+      type: 'card', name: 'Samaritans',
+      contact: [{ type: 'text', text: 'call ' }, { type: 'tel', href: 'tel:116123', text: '116 123' }],
+      details: [[{ type: 'link', href: 'https://www.samaritans.org/', text: 'samaritans.org' }], [{ type: 'email', href: 'mailto:jo@samaritans.org', text: 'jo@samaritans.org' }]]
+    },
+    { type: 'list', lines: [[{ type: 'strong', children: [{ type: 'em', children: [{ type: 'text', text: 'one' }] }] }], [{ type: 'code', text: 'two' }, { type: 'key', text: 'Shift' }]] },
+    { type: 'paragraph', lines: [[{ type: 'tel', href: 'tel:+448085002222', text: '0808 500 2222' }]] }
+  ];
+  assert.deepEqual(Text.safeBlocks(blocks), blocks);
+  assert.equal(flat(Text.safeBlocks(blocks)[1].contact), 'call [116 123](tel:116123)');
 });
 
-test('a helpline block becomes a service card with a tel link and an e-mail link', () => {
-  const [card] = Text.blocks(
-    '**Samaritans**: call 116 123, e-mail jo@samaritans.org\n24 hours a day\nAnyone who is struggling.\nhttps://www.samaritans.org/'
-  );
-  assert.equal(card.type, 'card');
-  assert.equal(card.name, 'Samaritans');
-  assert.equal(flat(card.contact), 'call [116 123](tel:116123), e-mail [jo@samaritans.org](mailto:jo@samaritans.org)');
-  assert.deepEqual(card.details.map(flat), ['24 hours a day', 'Anyone who is struggling.', '[samaritans.org](https://www.samaritans.org/)']);
+test('a link whose address is not https, tel or mailto as its kind says becomes its words', () => {
+  const line = Text.safeNodes([
+    { type: 'link', href: 'javascript:alert(1)', text: 'a' },
+    { type: 'link', href: 'http://x.example/', text: 'b' },
+    { type: 'link', href: 'https://a.example/"onmouseover', text: 'c' },
+    { type: 'tel', href: 'https://evil.example/', text: 'd' },
+    { type: 'email', href: 'mailto:jo@x.example', text: 'e' },
+    { type: 'tel', href: 'tel:+44 20', text: 'f' },
+    { type: 'link', href: 'https://ok.example/', text: 'g' }
+  ]);
+  assert.deepEqual(line.filter((n) => n.type !== 'text').map((n) => n.href), ['mailto:jo@x.example', 'https://ok.example/']);
+  assert.equal(flat(line), 'abcd[e](mailto:jo@x.example)f[g](https://ok.example/)');
+  assert.equal(Text.safeHref('tel:+442079460000'), 'tel:+442079460000');
+  assert.equal(Text.safeHref('data:text/html,x'), null);
 });
 
-test('list items, line breaks and phone numbers in running text', () => {
-  const blocks = Text.blocks('If you are in danger now, call 999.\nOr 0808 500 2222.\n- one\n- two');
-  assert.deepEqual(blocks.map((b) => b.type), ['paragraph', 'list']);
-  assert.deepEqual(blocks[0].lines.map(flat), ['If you are in danger now, call [999](tel:999).', 'Or [0808 500 2222](tel:08085002222).']);
-  assert.deepEqual(blocks[1].lines.map(flat), ['one', 'two']);
+test('unknown kinds, missing words and nesting past four levels are left out, never shown as markup', () => {
+  let deep = [{ type: 'text', text: 'deep' }];
+  for (let i = 0; i < 8; i += 1) deep = [{ type: 'strong', children: deep }];
+  const blocks = Text.safeBlocks([
+    { type: 'html', html: '<img src=x onerror=alert(1)>' },
+    { type: 'paragraph', lines: [[{ type: 'script', text: 'x' }, { type: 'text', text: 42 }, null, { type: 'text', text: '<b>tag</b>' }], deep] },
+    { type: 'card', name: { toString: () => 'x' }, details: [] },
+    'nonsense'
+  ]);
+  assert.equal(blocks.length, 1);
+  assert.equal(flat(blocks[0].lines[0]), '<b>tag</b>');
+  assert.ok(!JSON.stringify(blocks[0].lines[1]).includes('deep'));
 });
 
-test('a bare address reads short, and links to the whole address', () => {
-  const [line] = Text.blocks('See https://www.rapecrisisscotland.org.uk/get-help/. Or https://247sexualabusesupport.org.uk/')[0].lines;
-  assert.equal(flat(line), 'See [rapecrisisscotland.org.uk/get-help](https://www.rapecrisisscotland.org.uk/get-help/). Or [247sexualabusesupport.org.uk](https://247sexualabusesupport.org.uk/)');
+test('a reply without blocks shows its text as plain paragraphs: no markup is read', () => {
+  assert.deepEqual(Text.replyBlocks({ text: '**Not bold** [x](https://a.example/)\nline two\n\n\nnext' }).map((b) => b.lines.map(flat)), [
+    ['**Not bold** [x](https://a.example/)', 'line two'],
+    ['next']
+  ]);
+  assert.deepEqual(Text.replyBlocks({ text: 7 }), []);
+  assert.deepEqual(Text.replyBlocks({ text: 'x', blocks: [{ type: 'paragraph', lines: [[{ type: 'text', text: 'y' }]] }] })[0].lines.map(flat), ['y']);
 });
 
-test('only https links are links: javascript, data and http addresses stay text', () => {
-  const line = Text.blocks('[a](javascript:alert(1)) [b](data:text/html,x) [c](http://x.example) [d](https://ok.example/)')[0].lines[0];
-  assert.deepEqual(line.filter((n) => n.type === 'link').map((n) => n.href), ['https://ok.example/']);
-  assert.equal(Text.safeHref('tel:+44 20 7946 0000'), 'tel:+442079460000');
-  assert.equal(Text.safeHref('https://a.example/"onmouseover'), null);
-});
-
-test('markup is never more than text', () => {
-  const line = Text.blocks('<img src=x onerror=alert(1)> **bold <b>tag</b>**')[0].lines[0];
-  assert.equal(flat(line), '<img src=x onerror=alert(1)> <strong>bold <b>tag</b></strong>');
+test('a banner shows every line of its blocks in one run, its numbers still links', () => {
+  const nodes = Text.inlineOf([
+    { type: 'paragraph', lines: [[{ type: 'text', text: 'Not sent. Call ' }, { type: 'tel', href: 'tel:999', text: '999' }], [{ type: 'text', text: 'now.' }]] }
+  ]);
+  assert.equal(flat(nodes), 'Not sent. Call [999](tel:999) now.');
 });
 
 test('stop words match as the gateway compares them: case, spaces and end punctuation ignored, slash kept', () => {

@@ -8,9 +8,9 @@
  *
  * What it keeps: the session id and the conversation, in this page's memory only, and only until
  * the server would forget it (the deployment's TRACKER_TTL_SECONDS, sent as `expires_in`). No
- * cookies, no localStorage, no sessionStorage; a reload starts afresh. Text is shown through a
- * small, safe Markdown subset built with DOM calls and textContent: nothing from the server or the
- * user is ever parsed as HTML.
+ * cookies, no localStorage, no sessionStorage; a reload starts afresh. Replies arrive as blocks the
+ * gateway parsed from the content's text format, built here with DOM calls and textContent: nothing
+ * from the server or the user is ever parsed as HTML, nor as Markdown.
  *
  * Words: every label, note and the offline crisis text come from the content pack (channels.yml),
  * written into this file by the gateway as it serves it (BOOT below), so nothing here is in any one
@@ -19,7 +19,7 @@
  *
  * Made of small parts, like GOV.UK Frontend's components. The first five need no page and are
  * unit-tested under Node (tests/widget/, `node --test tests/widget/`):
- *   Text        the Markdown subset, parsed into plain data (headings, service cards, links)
+ *   Text        replies' blocks (headings, service cards, links), checked before they are shown
  *   Client      the HTTP client: the gateway's three calls, a timeout, and what each answer means
  *   ForgetClock when the server will have forgotten the conversation, so the screen forgets too
  *   LinkWindows tabs opened from replies, kept so that quick exit can close them
@@ -30,26 +30,24 @@
   'use strict';
 
   /* ================================================================================================
-   * Text: the safe Markdown subset, as data. The View turns it into nodes with textContent only.
-   *
-   * Blocks (separated by blank lines): a line that is all **bold** is a heading; a block whose
-   * first line starts with **Name** and has more lines is a service card (the pack's helpline
-   * format: name and how to reach them, hours, who it is for, website); "- " lines are a list;
-   * anything else is a paragraph, one entry per line. Inline: [text](https://...), **bold**,
-   * _italic_, bare https addresses, UK phone numbers (tel:) and e-mail addresses (mailto:).
+   * Text: replies arrive as blocks, already parsed by the gateway from the content's one text format
+   * (bot/content/markup.py): heading, card (a service: name, how to reach it, details), list and
+   * paragraph, made of lines of inline nodes (text, strong, em, code, key, link, tel, email). Nothing
+   * here parses Markdown. It checks the structure once more, cheaply, so that whatever arrives the View
+   * only ever makes text nodes, a few plain elements, and https, tel: and mailto: links.
    * ============================================================================================== */
 
-  var INLINE_TOKEN = /\[([^\]\n]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*|(^|[\s(])_([^_\n]+)_(?=$|[\s).,;:!?])|(https:\/\/[^\s<>"'()[\]]+)/;
-  /* UK numbers: 10 or 11 digits from 0 or +44 (spaces or dashes allowed), 116 xxx, and 999/111/101. */
-  var PHONE = /(^|[^\w+])((?:\+44 ?|0)\d(?:[ -]?\d){8,9}|116 ?\d{3}|999|111|101)(?![\w])/g;
-  var EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-  var HEADING = /^\*\*([^*\n]+)\*\*:?$/;
-  var CARD_HEAD = /^\*\*([^*\n]+)\*\*(?::\s*(.*))?$/;
+  var MAX_DEPTH = 4;
+
+  function isText(value) {
+    return typeof value === 'string';
+  }
 
   var Text = {
-    /** An https or tel address that is safe to link to, or null. */
+    /** An https, tel: or mailto: address that is safe to link to, or null. */
     safeHref: function (url) {
-      if (/^tel:\+?[\d -]+$/i.test(url)) return url.replace(/[ -]/g, '');
+      if (!isText(url)) return null;
+      if (/^tel:\+?\d{3,15}$/.test(url)) return url;
       if (/^mailto:[^\s"'<>\\@]+@[^\s"'<>\\@]+$/i.test(url)) return url;
       if (!/^https:\/\/[^\s"'<>\\]+$/i.test(url)) return null;
       try {
@@ -59,108 +57,72 @@
       }
     },
 
-    /** A bare address as people read it: no scheme, no "www.", no lone "/" at the end. */
-    shortUrl: function (url) {
-      return url.replace(/^https:\/\//i, '').replace(/^www\./i, '').replace(/\/$/, '');
-    },
-
-    /** Plain text with phone numbers and e-mail addresses as links. */
-    contacts: function (text) {
-      var nodes = [];
-      var last = 0;
-      var match;
-      EMAIL.lastIndex = 0;
-      while ((match = EMAIL.exec(text)) !== null) {
-        Text.phones(text.slice(last, match.index), nodes);
-        nodes.push({ type: 'email', href: 'mailto:' + match[0], text: match[0] });
-        last = match.index + match[0].length;
-      }
-      Text.phones(text.slice(last), nodes);
-      return nodes;
-    },
-
-    phones: function (text, nodes) {
-      var last = 0;
-      var match;
-      PHONE.lastIndex = 0;
-      while ((match = PHONE.exec(text)) !== null) {
-        var start = match.index + match[1].length;
-        var number = match[2];
-        var digits = number.replace(/\D/g, '');
-        if (start > last) nodes.push({ type: 'text', text: text.slice(last, start) });
-        nodes.push({ type: 'tel', href: number.charAt(0) === '+' ? 'tel:+' + digits : 'tel:' + digits, text: number });
-        last = start + number.length;
-      }
-      if (last < text.length) nodes.push({ type: 'text', text: text.slice(last) });
-      return nodes;
-    },
-
-    /** One line of inline markup as a list of nodes. */
-    inline: function (text) {
-      var nodes = [];
-      var rest = text;
-      var match;
-      var push = function (more) { nodes.push.apply(nodes, more); };
-      while (rest && (match = INLINE_TOKEN.exec(rest)) !== null) {
-        push(Text.contacts(rest.slice(0, match.index) + (match[4] || '')));
-        var consumed = match[0].length;
-        if (match[1] !== undefined) {
-          var href = Text.safeHref(match[2]);
-          if (href && href.indexOf('https:') === 0) nodes.push({ type: 'link', href: href, text: match[1] });
-          else push(Text.contacts(match[1]));
-        } else if (match[3] !== undefined) {
-          nodes.push({ type: 'strong', children: Text.inline(match[3]) });
-        } else if (match[5] !== undefined) {
-          nodes.push({ type: 'em', children: Text.inline(match[5]) });
-        } else {
-          var url = match[6].replace(/[.,;:!?]+$/, '');
-          consumed = match[0].length - (match[6].length - url.length);
-          if (Text.safeHref(url)) nodes.push({ type: 'link', href: url, text: Text.shortUrl(url) });
-          else nodes.push({ type: 'text', text: url });
-        }
-        rest = rest.slice(match.index + consumed);
-      }
-      if (rest) push(Text.contacts(rest));
-      return nodes;
-    },
-
-    /** A whole message as blocks: heading, card, list or paragraph. */
-    blocks: function (text) {
-      var blocks = [];
-      var chunks = [];
-      var chunk = [];
-      String(text || '').replace(/\r\n?/g, '\n').split('\n').forEach(function (line) {
-        var trimmed = line.trim();
-        if (trimmed) {
-          chunk.push(trimmed);
-        } else if (chunk.length) {
-          chunks.push(chunk);
-          chunk = [];
+    /** Inline nodes as received, kept only when well formed; a link whose address is not safe becomes its words. */
+    safeNodes: function (nodes, depth) {
+      var out = [];
+      if (!Array.isArray(nodes) || (depth || 0) > MAX_DEPTH) return out;
+      nodes.forEach(function (node) {
+        if (!node || typeof node !== 'object') return;
+        var type = node.type;
+        if (type === 'strong' || type === 'em') {
+          out.push({ type: type, children: Text.safeNodes(node.children, (depth || 0) + 1) });
+        } else if (type === 'link' || type === 'tel' || type === 'email') {
+          if (!isText(node.text)) return;
+          var href = Text.safeHref(node.href);
+          var scheme = { link: 'https:', tel: 'tel:', email: 'mailto:' }[type];
+          if (href && href.toLowerCase().indexOf(scheme) === 0) out.push({ type: type, href: href, text: node.text });
+          else out.push({ type: 'text', text: node.text });
+        } else if ((type === 'text' || type === 'code' || type === 'key') && isText(node.text)) {
+          out.push({ type: type, text: node.text });
         }
       });
-      if (chunk.length) chunks.push(chunk);
-      chunks.forEach(function (lines) {
-        var head = CARD_HEAD.exec(lines[0]);
-        if (lines.length === 1 && HEADING.test(lines[0])) {
-          blocks.push({ type: 'heading', children: Text.inline(HEADING.exec(lines[0])[1]) });
-        } else if (head && lines.length > 1 && !/^[-\u2022]\s/.test(lines[1])) {
-          blocks.push({
-            type: 'card',
-            name: head[1],
-            contact: head[2] ? Text.inline(head[2]) : null,
-            details: lines.slice(1).map(Text.inline)
-          });
-        } else {
-          var current = null;
-          lines.forEach(function (line) {
-            var item = /^[-\u2022]\s+(.*)$/.exec(line);
-            var kind = item ? 'list' : 'paragraph';
-            if (!current || current.type !== kind) blocks.push((current = { type: kind, lines: [] }));
-            current.lines.push(Text.inline(item ? item[1] : line));
-          });
+      return out;
+    },
+
+    /** Blocks as received, checked: unknown kinds are left out, every line made of safe nodes. */
+    safeBlocks: function (blocks) {
+      var out = [];
+      (Array.isArray(blocks) ? blocks : []).forEach(function (block) {
+        if (!block || typeof block !== 'object') return;
+        var lines = function (value) { return (Array.isArray(value) ? value : []).map(function (line) { return Text.safeNodes(line); }); };
+        if (block.type === 'heading') {
+          out.push({ type: 'heading', children: Text.safeNodes(block.children) });
+        } else if (block.type === 'card' && isText(block.name)) {
+          out.push({ type: 'card', name: block.name, contact: block.contact ? Text.safeNodes(block.contact) : null, details: lines(block.details) });
+        } else if (block.type === 'list' || block.type === 'paragraph') {
+          out.push({ type: block.type, lines: lines(block.lines) });
         }
       });
-      return blocks;
+      return out;
+    },
+
+    /** Text without blocks (the widget's own words): paragraphs of plain lines, nothing read as markup. */
+    plainBlocks: function (text) {
+      return String(text || '').replace(/\r\n?/g, '\n').split(/\n\s*\n/).map(function (chunk) {
+        var lines = chunk.split('\n').map(function (line) { return line.trim(); }).filter(Boolean);
+        return { type: 'paragraph', lines: lines.map(function (line) { return [{ type: 'text', text: line }]; }) };
+      }).filter(function (block) { return block.lines.length; });
+    },
+
+    /** A reply's blocks, checked; a reply without them shows its text as plain paragraphs. */
+    replyBlocks: function (reply) {
+      if (Array.isArray(reply.blocks)) return Text.safeBlocks(reply.blocks);
+      return Text.plainBlocks(isText(reply.text) ? reply.text : '');
+    },
+
+    /** Every line of some blocks as one run of inline nodes (for a one-line banner). */
+    inlineOf: function (blocks) {
+      var nodes = [];
+      Text.safeBlocks(blocks).forEach(function (block) {
+        var lines = block.type === 'heading' ? [block.children] : block.type === 'card'
+          ? [[{ type: 'strong', children: [{ type: 'text', text: block.name }] }].concat(block.contact || [])].concat(block.details)
+          : block.lines;
+        lines.forEach(function (line) {
+          if (nodes.length) nodes.push({ type: 'text', text: ' ' });
+          nodes.push.apply(nodes, line);
+        });
+      });
+      return nodes;
     },
 
     /** The form commands are compared in (as the gateway's command_key): lower case, no accents, no end punctuation. */
@@ -286,7 +248,9 @@
     if (result.status === 200 && Array.isArray(data.replies)) return { kind: 'replies', replies: data.replies };
     if (result.status === 401 || result.status === 410) return { kind: 'ended' };
     if ((result.status === 400 || result.status === 413 || result.status === 429) && typeof data.message === 'string') {
-      return { kind: 'refused', message: data.message, tooLong: result.status === 413 };
+      var refused = { kind: 'refused', message: data.message, tooLong: result.status === 413 };
+      if (Array.isArray(data.blocks)) refused.blocks = data.blocks;
+      return refused;
     }
     return { kind: 'unreachable' };
   };
@@ -467,6 +431,12 @@
     return typeof text === 'string' ? text : '';
   }
 
+  /* The same words as blocks, for the few labels with a number in them (BOOT.rich); else plain. */
+  function R(key) {
+    var rich = BOOT.rich && typeof BOOT.rich === 'object' ? BOOT.rich[key] : null;
+    return Array.isArray(rich) ? rich : Text.plainBlocks(T(key));
+  }
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     if (attrs) {
@@ -629,12 +599,14 @@
     }
   };
 
-  /* Inline nodes from Text into DOM nodes: textContent only. */
+  /* Inline nodes (checked by Text.safeNodes) into DOM nodes: textContent only. */
   View.prototype.inline = function (nodes, parent) {
     var self = this;
     nodes.forEach(function (node) {
       if (node.type === 'text') {
         parent.appendChild(document.createTextNode(node.text));
+      } else if (node.type === 'code' || node.type === 'key') {
+        parent.appendChild(el(node.type === 'key' ? 'kbd' : 'code', null, node.text));
       } else if (node.type === 'strong' || node.type === 'em') {
         var wrap = el(node.type);
         self.inline(node.children, wrap);
@@ -654,9 +626,10 @@
     });
   };
 
-  View.prototype.blocks = function (text, parent) {
+  /* Blocks (checked by Text.safeBlocks) into headings, cards, lists and paragraphs. */
+  View.prototype.blocks = function (blocks, parent) {
     var self = this;
-    Text.blocks(text).forEach(function (block) {
+    blocks.forEach(function (block) {
       if (block.type === 'heading') {
         var h = el('h3', { 'class': 'sg-h', dir: 'auto' });
         self.inline(block.children, h);
@@ -752,7 +725,7 @@
     replies.forEach(function (reply) {
       if (!reply || typeof reply !== 'object') return;
       var part = el('div', { 'class': 'sg-part' });
-      self.blocks(typeof reply.text === 'string' ? reply.text : '', part);
+      self.blocks(Text.replyBlocks(reply), part);
       self.callButtons(part, self.services || {});
       if (part.firstChild) bubble.appendChild(part);
       (Array.isArray(reply.buttons) ? reply.buttons : []).forEach(function (b) {
@@ -841,9 +814,10 @@
 
   /* ---- Banner, typing, counter ----------------------------------------------------------------- */
 
-  View.prototype.showBanner = function (text, kind) {
+  /* `blocks`: the words as blocks (a label from BOOT.rich, or a refusal's), so that 999 is a link. */
+  View.prototype.showBanner = function (blocks, kind) {
     this.bannerText.textContent = '';
-    this.inline(Text.contacts(text), this.bannerText);
+    this.inline(Text.inlineOf(blocks), this.bannerText);
     this.banner.setAttribute('data-kind', kind);
     this.banner.hidden = false;
   };
@@ -1099,7 +1073,7 @@
     var mine = view.addUser(shownAs || text);
     this.queue = this.queue.then(function () {
       view.setTyping(true);
-      var slow = setTimeout(function () { view.showBanner(T('slow'), 'slow'); }, SLOW_MS);
+      var slow = setTimeout(function () { view.showBanner(R('slow'), 'slow'); }, SLOW_MS);
       return self.deliver(text, mine, typed, false).then(function () {
         clearTimeout(slow);
         view.hideBanner('slow');
@@ -1142,10 +1116,10 @@
         view.fitInput();
         view.updateCounter(view.input.value.length);
         if (answer.kind === 'refused') {
-          view.showBanner(answer.message, 'refused');
+          view.showBanner(answer.blocks || Text.plainBlocks(answer.message), 'refused');
         } else {
           /* Down, offline, refused origin or nonsense: one banner and the crisis numbers, never a dead end. */
-          view.showBanner(T('not_sent'), 'not_sent');
+          view.showBanner(R('not_sent'), 'not_sent');
           self.showOfflineHelp();
         }
       }
@@ -1163,7 +1137,7 @@
     var self = this;
     this.removeOfflineHelp();
     var turn = this.view.addReplies(
-      [{ text: T('not_sent_detail') }].concat(this.fallback), function (payload, title) { self.choose(payload, title); }, 'sg-turn--offline'
+      [{ text: T('not_sent_detail'), blocks: R('not_sent_detail') }].concat(this.fallback), function (payload, title) { self.choose(payload, title); }, 'sg-turn--offline'
     );
     this.view.hidePill();
     this.view.reveal(turn);

@@ -6,7 +6,9 @@ Routes (all on the gateway's port):
 - ``GET /widget.js``, ``GET /widget.css``: the widget (no framework, no CDN, no web font).
 - ``POST /api/session``: a random session id, mapped here to a random Rasa sender id; with it the
   branding, the exit URL and the static crisis content, which the page holds in memory.
-- ``POST /api/message`` ``{session, text}``: forwards to Rasa, returns ``{replies, from_rasa}``; a stop
+- ``POST /api/message`` ``{session, text}``: forwards to Rasa, returns ``{replies, from_rasa}``, each reply
+  with its ``text`` (the content's Markdown subset), its ``blocks`` (the same text as safe structure,
+  bot/content/markup.py, which the widget shows without parsing anything) and its ``buttons``; a stop
   word (commands.yml) or a stop Rasa understood ends the session and returns ``forgotten`` instead.
 - ``POST /api/forget`` ``{session}``: clears the conversation in Rasa and drops the session.
 
@@ -37,8 +39,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.content.loader import ContentPack
+from bot.content.markup import blocks_json
 from bot.content.render import Reply, static_fallback
-from bot.content.schema import CHANNEL_TEXTS
+from bot.content.schema import CHANNEL_TEXTS, normalise_phone
 from bot.gateway.keys import PACK, RASA, SETTINGS, STATE
 from bot.gateway.state.base import GatewayState, Limiter, StateUnavailableError, WebSession, or_default
 from bot.gateway.state.memory import MemoryState
@@ -98,7 +101,8 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def response(self, channel: WebChannel) -> web.Response:
-        body = {"error": self.code, "message": channel.error_text(self.message)}
+        text = channel.error_text(self.message)
+        body = {"error": self.code, "message": text, "blocks": channel.error_blocks[self.message]}
         return json_response(body, status=self.status, headers=self.headers)
 
 
@@ -120,8 +124,16 @@ def widget_labels(pack: ContentPack, title: str, settings: Optional[Settings] = 
     return labels
 
 
+#: Widget words that may hold a phone number (999) and so are sent as blocks too, for tel: links.
+RICH_LABELS = ("slow", "not_sent", "not_sent_detail")
+
+
 def replies_json(replies: list[Reply]) -> list[dict[str, Any]]:
-    return [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]} for r in replies]
+    """Replies for the web API: the text as written, the same text as blocks for the widget, and the buttons."""
+    return [
+        {"text": r.text, "blocks": blocks_json(r.text), "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]}
+        for r in replies
+    ]
 
 
 class WebChannel:
@@ -153,6 +165,7 @@ class WebChannel:
             key: pack.channel_text("widget_errors", key, limit=str(settings.web_max_message_chars))
             for key in CHANNEL_TEXTS["widget_errors"]
         }
+        self.error_blocks = {key: blocks_json(text) for key, text in self.error_texts.items()}
         #: The part of every /api/session answer that is the same for everyone.
         self.config: dict[str, Any] = {
             "bot_name": pack.info.bot_name,
@@ -176,10 +189,12 @@ class WebChannel:
             **self.config,
             "locale": self.locale,
             "labels": self.labels,
+            # The few labels with a number in them, as blocks (their 999 a tel: link, as in a reply).
+            "rich": {key: blocks_json(self.labels[key]) for key in RICH_LABELS},
             # So "stop" clears the screen even when the gateway cannot be reached (the gateway decides otherwise).
             "stop_words": self.commands.words_for(STOP_INTENT),
-            # Service names by phone number (digits), so a call button can say whom it calls.
-            "services": {re.sub(r"\D", "", h.phone): h.name for h in pack.helplines.values() if h.phone},
+            # Service names by phone number (as in a tel: link), so a call button can say whom it calls.
+            "services": {normalise_phone(h.phone): h.name for h in pack.helplines.values() if h.phone},
         }
         if WIDGET_BOOT_MARK not in self.assets["widget.js"]:
             raise SystemExit(f"error: {STATIC_DIR / 'widget.js'} has lost its {WIDGET_BOOT_MARK.decode()} mark")
@@ -381,7 +396,7 @@ def forgotten_answer(channel: WebChannel, confirmed: bool) -> web.Response:
     screen and shows the same words itself.
     """
     text = channel.labels["cleared" if confirmed else "cleared_here_only"]
-    return json_response({"replies": [{"text": text, "buttons": []}], "from_rasa": confirmed, "forgotten": True})
+    return json_response({"replies": replies_json([Reply(text)]), "from_rasa": confirmed, "forgotten": True})
 
 
 async def forget_session(request: web.Request, ref: str) -> bool:
