@@ -173,7 +173,7 @@ async def test_an_admin_adds_a_reviewer_in_the_browser_who_can_then_sign_in(brow
     await page.get_by_role("button", name="Add the account").click()
     await expect(page.get_by_text("Account added.")).to_be_visible()
     await expect(page.get_by_role("row", name="rowan reviewer")).to_be_visible()
-    await shot(page, "accounts")
+    await shot(page, "accounts", "main")
     assert await axe_violations(page) == ""
     await page.get_by_role("link", name="Change rowan's roles or password, or remove the account").click()
     await expect(page.get_by_role("heading", name="Account: rowan")).to_be_visible()

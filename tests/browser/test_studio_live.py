@@ -2,9 +2,9 @@
 
 The stack (Rasa, action server, gateway, started by the supervisor as in tests/e2e) reads an
 overlay pack folder (CONTENT_DIR); the studio, served in-process, publishes to that same folder.
-An editor changes a message, the bot's name and main colour and a helpline in the browser and
-submits them, a reviewer approves and publishes them. Then a new conversation through the
-gateway gets the new words and the helpline's new text (the action server's hot reload), and a
+An editor changes a message, the bot's name and main colour, a helpline and a topic's wording
+in the browser and submits them, a reviewer approves and publishes them. Then a new conversation through the
+gateway gets the new words, the helpline's and the topic's new text (the action server's hot reload), and a
 new widget session and widget.js carry the new name and colour (the gateway's own reload).
 Restoring the version from before the studio brings every old value back.
 """
@@ -39,6 +39,9 @@ NEW_PRIMARY = "#5b2a6e"  # white on it reaches well over 4.5:1
 #: The helpline changed, and what it is changed to (a test text, not a fact the pack states).
 HELPLINE = "rape_crisis_ew"
 NEW_FOR_WHOM = "Anyone aged 16 or over in England and Wales affected by sexual violence, at any time of day or night."
+#: The topic whose wording is changed: the first page of its England and Wales text.
+TOPIC = "helplines"
+NEW_TOPIC_TEXT = "These services listen and help, whether or not you report. You decide how much to share."
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +114,7 @@ def is_new(view: dict[str, Any]) -> bool:
     return (
         NEW_GREETING in view["greeting"]
         and NEW_FOR_WHOM in view["helplines"]
+        and NEW_TOPIC_TEXT in view["helplines"]
         and view["session"]["bot_name"] == NEW_NAME
         and view["session"]["branding"]["primary"] == NEW_PRIMARY
     )
@@ -134,9 +138,10 @@ async def test_changes_published_in_the_studio_reach_conversations_and_the_widge
     stack = live[0]
     old_greeting, old_for_whom = pack.message("greeting_question"), pack.helplines[HELPLINE].for_whom
     old_name, old_primary = pack.info.bot_name, pack.info.branding.colours.primary
+    old_topic_text = pack.topics[TOPIC].variants["england_wales"].pages[0].text.strip()
     before = await asyncio.to_thread(live_view, stack)
     assert old_greeting in before["greeting"] and old_name in before["greeting"]  # the intro names the assistant
-    assert old_for_whom in before["helplines"]
+    assert old_for_whom in before["helplines"] and old_topic_text in before["helplines"]
     assert (before["session"]["bot_name"], before["session"]["branding"]["primary"]) == (old_name, old_primary)
 
     editor = await signed_in(browser, studio_url, "edna")
@@ -151,6 +156,10 @@ async def test_changes_published_in_the_studio_reach_conversations_and_the_widge
     await expect(editor.get_by_text("Saved to the draft.")).to_be_visible()
     await editor.goto(studio_url + f"/helplines/{HELPLINE}")
     await editor.locator("#f-for_whom").fill(NEW_FOR_WHOM)
+    await editor.get_by_role("button", name="Save to the draft").click()
+    await expect(editor.get_by_text("Saved to the draft.")).to_be_visible()
+    await editor.goto(studio_url + f"/topics/{TOPIC}")
+    await editor.locator("#f-variants-england_wales-pages-0-text").fill(NEW_TOPIC_TEXT)
     await editor.get_by_role("button", name="Save to the draft").click()
     await expect(editor.get_by_text("Saved to the draft.")).to_be_visible()
     await editor.goto(studio_url + "/")
@@ -168,6 +177,7 @@ async def test_changes_published_in_the_studio_reach_conversations_and_the_widge
     assert NEW_GREETING in after["greeting"] and old_greeting not in after["greeting"]
     assert f"I'm {NEW_NAME}" in after["greeting"]  # the intro, from the action server
     assert NEW_FOR_WHOM in after["helplines"] and old_for_whom not in after["helplines"]
+    assert NEW_TOPIC_TEXT in after["helplines"] and old_topic_text not in after["helplines"]
     assert after["session"]["bot_name"] == NEW_NAME and after["session"]["branding"]["primary"] == NEW_PRIMARY
     assert NEW_NAME in after["widget.js"] and NEW_PRIMARY in after["widget.js"]  # the boot data a page loads
 
@@ -179,12 +189,14 @@ async def test_changes_published_in_the_studio_reach_conversations_and_the_widge
         return (
             old_greeting in view["greeting"]
             and old_for_whom in view["helplines"]
+            and old_topic_text in view["helplines"]
             and (view["session"]["bot_name"], view["session"]["branding"]["primary"]) == (old_name, old_primary)
         )
 
     restored = await until_live(stack, is_old)
     assert old_greeting in restored["greeting"] and NEW_GREETING not in restored["greeting"]
     assert old_for_whom in restored["helplines"] and NEW_FOR_WHOM not in restored["helplines"]
+    assert old_topic_text in restored["helplines"] and NEW_TOPIC_TEXT not in restored["helplines"]
     assert (restored["session"]["bot_name"], restored["session"]["branding"]["primary"]) == (old_name, old_primary)
     assert NEW_NAME not in restored["widget.js"] and NEW_PRIMARY not in restored["widget.js"]
     assert "==> ready" in stack.logs() and stack.process.poll() is None  # the same stack all along: no restart
