@@ -17,6 +17,7 @@ from bot.content.reload import PackHolder
 from bot.gateway import app as gateway_app
 from bot.gateway.app import create_app
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.telegram.conversation import Conversation
 from bot.gateway.web import channel as web_channel
 from bot.settings import Settings
 
@@ -82,3 +83,15 @@ async def test_a_changed_name_and_colour_reach_a_new_widget_session_and_widget_j
 
 async def _logged(caplog: pytest.LogCaptureFixture, word: str) -> bool:
     return any(word in record.getMessage() for record in caplog.records)
+
+
+def test_telegram_speaks_from_a_reloaded_pack(tmp_path: Path) -> None:
+    overlay = tmp_path / "pack"
+    (overlay / "en").mkdir(parents=True)
+    first = load_pack(ROOT / "data" / "content", "en", overlay)
+    conversation = Conversation(Settings(), first, RasaClient("http://127.0.0.1:9/webhooks/rest/webhook", first, timeout=1))
+    (overlay / "en" / "pack.yml").write_text(PACK_YML, encoding="utf-8")
+    second = load_pack(ROOT / "data" / "content", "en", overlay)
+    conversation.use_pack(second)
+    assert conversation.pack is second and conversation.pack.info.bot_name == "Northshire Support Guide"
+    assert conversation.commands.intent_for("stop") == "stop"  # its stop words read again, still there
