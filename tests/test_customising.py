@@ -529,7 +529,7 @@ def test_hot_reload_picks_up_a_changed_message(
     clock.now += 0.5  # checked at most every 2 s
     assert holder.get().message("menu_prompt") != "Pick one."
     clock.now += 2.0
-    caplog.set_level(logging.INFO, logger="actions.base")
+    caplog.set_level(logging.INFO, logger="bot.content.reload")
     assert run(ActionShowMenu(), make_tracker("menu"))[0]["text"] == "Pick one."
     assert "content pack reloaded" in caplog.text
 
@@ -540,7 +540,7 @@ def test_hot_reload_refuses_a_broken_pack_and_keeps_serving(live_pack: Path, cap
     before = holder.get()
     edit(live_pack / "en" / "messages.yml", lambda d: d["messages"].pop("stop"))
     clock.now += 5
-    caplog.set_level(logging.INFO, logger="actions.base")
+    caplog.set_level(logging.INFO, logger="bot.content.reload")
     assert holder.get() is before
     (line,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert line == (

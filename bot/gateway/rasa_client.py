@@ -110,6 +110,10 @@ class RasaClient:
         self._in_flight: dict[str, asyncio.Task[Answer]] = {}
         self._pending: OrderedDict[str, list[Reply]] = OrderedDict()
 
+    def use_pack(self, pack: ContentPack) -> None:
+        """Speak from a reloaded pack: its crisis phrases and replies, and the static fallback."""
+        self.pack = pack
+
     async def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout, connector=aiohttp.TCPConnector(limit=100))

@@ -53,7 +53,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     add = commands.add_parser("add-user", help="create or replace a staff account")
     add.add_argument("name")
     add.add_argument(
-        "--role", action="append", choices=ROLES, required=True, help="editor, reviewer or admin; repeat for several"
+        "--role",
+        action="append",
+        choices=ROLES,
+        required=True,
+        help="editor, reviewer or admin; repeat for several (make the first account an admin: it adds the others in the studio)",
     )
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input (for scripts)")
     args = parser.parse_args(argv)

@@ -31,7 +31,7 @@ from bot.studio.kinds import Defaults
 from bot.studio.preview import STYLES, colours_css, moment, preview_html, topic_preview_html
 from bot.studio.settings import SettingsError, StudioSettings
 from bot.studio.store import Store, WorkflowError
-from bot.studio.users import UserStore
+from bot.studio.users import MIN_PASSWORD_LENGTH, ROLES, AccountError, User, UserStore
 
 log = logging.getLogger("bot.studio")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -100,6 +100,8 @@ def page(request: web.Request, title: str, body: str, status: int = 200) -> web.
         studio = request.app[STUDIO]
         links = [("/", "Overview"), *((k.path, NAV_TITLES.get(k.path, k.title)) for k in studio.kinds)]
         links += [("/preview", "Preview"), ("/problems", "Problems"), ("/report", "Review report"), ("/history", "History")]
+        if "admin" in session.user.roles:
+            links.append(("/accounts", "Accounts"))
         items = "".join(f'<li><a href="{href}">{esc(text)}</a></li>' for href, text in links)
         nav = (
             f'<nav aria-label="Studio"><ul>{items}</ul></nav>'
@@ -164,7 +166,14 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     studio = request.app[STUDIO]
     session = studio.sessions.get(request.cookies.get(SESSION_COOKIE))
     if session is not None:
-        request[SESSION] = session
+        # The account as it is now: roles an admin changed count at once, and a removed account is signed out.
+        current = studio.users.get(session.user.name)
+        if current is None:
+            studio.sessions.end(request.cookies.get(SESSION_COOKIE))
+            session = None
+        else:
+            session.user = current
+            request[SESSION] = session
     is_open = request.path in ("/login", "/favicon.ico") or request.path.startswith("/static/")
     if not is_open and session is None:
         if request.method == "GET":
@@ -722,6 +731,232 @@ async def check_kind(request: web.Request) -> web.Response:
     return web.json_response({"fields": kind.placed(found, saved.entry, fields)})
 
 
+# --- accounts (admins only) -------------------------------------------------------------------------
+
+#: What each role lets a person do, as the Accounts page explains it.
+ROLE_HELP = {
+    "editor": "Editor: changes the draft and submits it for review",
+    "reviewer": "Reviewer: approves and publishes changes, and restores earlier versions",
+    "admin": "Admin: everything, and manages accounts on this page",
+}
+#: What the Accounts page says after a change (by code in the address, so no text is taken from it).
+_ACCOUNT_DONE = {
+    "added": "Account added.",
+    "roles": "Roles saved.",
+    "password": "Password changed. Their other sessions have ended.",
+    "removed": "Account removed.",
+}
+_ACCOUNT_NAME = r"[a-z][a-z0-9_.-]{1,31}"
+
+
+def _admin(request: web.Request) -> Session:
+    """The session of an admin; 403 for anyone else (the admin role alone, not what `can` grants)."""
+    session: Session = request[SESSION]
+    if "admin" not in session.user.roles:
+        raise web.HTTPForbidden(text="Managing accounts needs the admin role.")
+    return session
+
+
+def _account_field(
+    field_id: str, name: str, label: str, problems: Mapping[str, str], kind: str = "text", value: str = "", help_text: str = ""
+) -> str:
+    """A labelled input with its help and its problem under it (passwords are never filled in again)."""
+    esc = html.escape
+    problem = problems.get(name, "")
+    described = " ".join(x for x in (f"{field_id}-help" if help_text else "", f"{field_id}-problems") if x)
+    invalid = ' aria-invalid="true"' if problem else ""
+    shown = f' value="{esc(value)}"' if value and kind != "password" else ""
+    auto = ' autocomplete="new-password"' if kind == "password" else ' autocomplete="off"'
+    return (
+        f'<div class="field"><label for="{field_id}">{esc(label)}</label>'
+        + (f'<p class="help" id="{field_id}-help">{esc(help_text)}</p>' if help_text else "")
+        + f'<input type="{kind}" id="{field_id}" name="{name}"{shown}{auto} aria-describedby="{described}"{invalid} required>'
+        + f'<ul class="problems" id="{field_id}-problems">{f"<li>{esc(problem)}</li>" if problem else ""}</ul></div>'
+    )
+
+
+def _roles_fieldset(prefix: str, chosen: Iterable[str], problems: Mapping[str, str]) -> str:
+    esc = html.escape
+    chosen = set(chosen)
+    boxes = "".join(
+        f'<div class="check"><input type="checkbox" id="{prefix}-role-{role}" name="roles" value="{role}"'
+        f'{" checked" if role in chosen else ""}><label for="{prefix}-role-{role}">{esc(ROLE_HELP[role])}</label></div>'
+        for role in ROLES
+    )
+    problem = problems.get("roles", "")
+    return (
+        f'<fieldset class="field" aria-describedby="{prefix}-roles-problems"><legend>Roles</legend>'
+        f'<ul class="problems" id="{prefix}-roles-problems">{f"<li>{esc(problem)}</li>" if problem else ""}</ul>{boxes}</fieldset>'
+    )
+
+
+def _password_fields(prefix: str, problems: Mapping[str, str], label: str) -> str:
+    return _account_field(
+        f"{prefix}-password",
+        "password",
+        label,
+        problems,
+        "password",
+        help_text=f"At least {MIN_PASSWORD_LENGTH} characters: a few words are easy to remember. Tell it to them in person.",
+    ) + _account_field(f"{prefix}-password-again", "password_again", "The same password again", problems, "password")
+
+
+def _top_problem(problems: Mapping[str, str]) -> str:
+    return notice(problems[""], "error") if problems.get("") else ""
+
+
+async def accounts_page(
+    request: web.Request,
+    problems: Optional[Mapping[str, str]] = None,
+    typed: Optional[Mapping[str, object]] = None,
+    status: int = 200,
+) -> web.Response:
+    """Every account with its roles (never a password or hash), and the form that adds one."""
+    session = _admin(request)
+    studio = request.app[STUDIO]
+    problems, typed = problems or {}, typed or {}
+    esc = html.escape
+    done = _ACCOUNT_DONE.get(request.query.get("done", ""), "")
+    rows = "".join(
+        f"<tr><td>{esc(user.name)}{' (you)' if user.name == session.user.name else ''}</td>"
+        f"<td>{esc(', '.join(sorted(user.roles)))}</td>"
+        f'<td><a href="/accounts/{esc(user.name)}">Change {esc(user.name)}\'s roles or password, or remove the account</a></td></tr>'
+        for user in studio.users.accounts()
+    )
+    roles = typed.get("roles", ["editor"])
+    body = (
+        (notice(done) if done else "")
+        + "<p>Who can sign in to the studio and what each may do. Passwords are never shown: reset one when someone "
+        "has forgotten theirs.</p>"
+        '<table><caption>Accounts</caption><thead><tr><th scope="col">Name</th><th scope="col">Roles</th>'
+        f'<th scope="col">Change</th></tr></thead><tbody>{rows}</tbody></table>'
+        '<h2 id="add">Add an account</h2>'
+        + _top_problem(problems)
+        + f'<form method="post" action="/accounts" class="account" novalidate>{csrf_field(request)}'
+        + _account_field(
+            "new-name",
+            "name",
+            "Name",
+            problems,
+            value=str(typed.get("name", "")),
+            help_text="What they type to sign in: lower-case letters, digits, '.', '_' or '-', starting with a letter.",
+        )
+        + _roles_fieldset("new", roles if isinstance(roles, list) else [], problems)
+        + _password_fields("new", problems, "First password")
+        + '<button type="submit">Add the account</button></form>'
+    )
+    return page(request, "Accounts", body, status)
+
+
+def _typed_roles(form: Mapping[str, object]) -> list[str]:
+    getall = getattr(form, "getall", None)
+    values = getall("roles", []) if getall is not None else []
+    return [str(v) for v in values]
+
+
+def _new_password(form: Mapping[str, object]) -> tuple[str, dict[str, str]]:
+    """The password typed twice, and a problem when the two differ (checked before its length, as the CLI does)."""
+    password, again = str(form.get("password", "")), str(form.get("password_again", ""))
+    return password, ({"password_again": "The two passwords differ: type the same one twice."} if password != again else {})
+
+
+async def add_account(request: web.Request) -> web.StreamResponse:
+    session = _admin(request)
+    studio = request.app[STUDIO]
+    form = await request.post()
+    name, roles = str(form.get("name", "")).strip().lower(), _typed_roles(form)
+    password, problems = _new_password(form)
+    if not problems:
+        try:
+            await asyncio.to_thread(studio.users.add, name, roles, password, False)
+        except AccountError as error:
+            problems = {error.field: str(error).capitalize() + "."}
+    if problems:
+        return await accounts_page(request, problems, {"name": name, "roles": roles}, 400)
+    studio.store.audit(session.user.name, "add account", f"{name} ({', '.join(sorted(set(roles)))})")
+    raise web.HTTPSeeOther("/accounts?done=added")
+
+
+def _account(request: web.Request) -> User:
+    user = request.app[STUDIO].users.get(request.match_info["name"])
+    if user is None:
+        raise web.HTTPNotFound(text="There is no such account.")
+    return user
+
+
+async def account_page(
+    request: web.Request, problems: Optional[Mapping[str, str]] = None, status: int = 200, roles: Optional[list[str]] = None
+) -> web.Response:
+    """One account: its roles, a new password, and removing it (never the last admin, never yourself)."""
+    session = _admin(request)
+    studio = request.app[STUDIO]
+    user = _account(request)
+    problems = problems or {}
+    esc = html.escape
+    action = f"/accounts/{esc(user.name)}"
+    admins = [u.name for u in studio.users.accounts() if "admin" in u.roles]
+    if user.name == session.user.name:
+        removal = "<p>You can't remove your own account: another admin can.</p>"
+    elif admins == [user.name]:
+        removal = "<p>This is the only admin, so it can't be removed: give another account the admin role first.</p>"
+    else:
+        removal = (
+            f'<form method="post" action="{action}/remove">{csrf_field(request)}'
+            f"<p>They can no longer sign in, and any session they have ends. What they changed stays in the history.</p>"
+            f'<button type="submit" class="danger">Remove {esc(user.name)}\'s account</button></form>'
+        )
+    body = (
+        _top_problem(problems)
+        + '<p><a href="/accounts">Back to all accounts</a></p>'
+        + f'<h2>Roles</h2><form method="post" action="{action}/roles" novalidate>{csrf_field(request)}'
+        + _roles_fieldset("edit", roles if roles is not None else user.roles, problems)
+        + '<button type="submit">Save the roles</button></form>'
+        + f'<h2>New password</h2><form method="post" action="{action}/password" novalidate>{csrf_field(request)}'
+        + _password_fields("reset", problems, "New password")
+        + '<button type="submit">Set the new password</button></form>'
+        + f"<h2>Remove the account</h2>{removal}"
+    )
+    return page(request, f"Account: {user.name}", body, status)
+
+
+async def change_account(request: web.Request) -> web.StreamResponse:
+    """POST /accounts/<name>/{roles,password,remove}: one change to one account, recorded in the audit log."""
+    session = _admin(request)
+    studio = request.app[STUDIO]
+    user = _account(request)
+    form = await request.post()
+    step = request.match_info["step"]
+    problems: dict[str, str] = {}
+    roles = _typed_roles(form)
+    try:
+        if step == "roles":
+            studio.users.set_roles(user.name, roles)
+            what = f"{user.name} ({', '.join(sorted(set(roles)))})"
+        elif step == "password":
+            password, problems = _new_password(form)
+            if not problems:
+                await asyncio.to_thread(studio.users.set_password, user.name, password)
+                # Whoever knew the old password is signed out; the admin resetting their own keeps this session.
+                studio.sessions.end_for(user.name, keep=request.cookies.get(SESSION_COOKIE))
+            what = user.name
+        else:
+            if user.name == session.user.name:
+                raise AccountError("you can't remove your own account: another admin can")
+            studio.users.remove(user.name)
+            studio.sessions.end_for(user.name)
+            what = user.name
+    except AccountError as error:
+        problems = {error.field: str(error).capitalize() + "."}
+    if problems:
+        return await account_page(request, problems, 400, roles if step == "roles" else None)
+    action = {"roles": "change roles", "password": "reset password", "remove": "remove account"}[step]
+    studio.store.audit(session.user.name, action, what)
+    if step == "roles" and user.name == session.user.name and "admin" not in roles:
+        raise web.HTTPSeeOther("/")  # they gave up their own admin role: the Accounts page is no longer theirs
+    done = {"roles": "roles", "password": "password", "remove": "removed"}[step]
+    raise web.HTTPSeeOther(f"/accounts?done={done}")
+
+
 # --- the app --------------------------------------------------------------------------------------
 
 
@@ -730,8 +965,9 @@ def make_app(settings: StudioSettings) -> web.Application:
     if not UserStore(settings.users_file).names():
         raise SettingsError(
             "error: the studio has no staff accounts yet, so nobody could sign in. Create the first one with\n"
-            "  .venv/bin/survivor-bot studio add-user NAME --role editor --role reviewer\n"
-            f"(it asks for a password and writes {settings.users_file}), then start the studio again."
+            "  .venv/bin/survivor-bot studio add-user NAME --role admin\n"
+            f"(it asks for a password and writes {settings.users_file}), then start the studio again: an admin adds\n"
+            "everyone else on the studio's Accounts page."
         )
     app = web.Application(middlewares=[security], client_max_size=256 * 1024)
     app[STUDIO] = Studio(settings)
@@ -747,6 +983,10 @@ def make_app(settings: StudioSettings) -> web.Application:
     app.router.add_get("/report", report_page)
     app.router.add_get("/report.csv", report_csv)
     app.router.add_get("/preview", preview)
+    app.router.add_get("/accounts", accounts_page)
+    app.router.add_post("/accounts", add_account)
+    app.router.add_get(rf"/accounts/{{name:{_ACCOUNT_NAME}}}", account_page)
+    app.router.add_post(rf"/accounts/{{name:{_ACCOUNT_NAME}}}/{{step:roles|password|remove}}", change_account)
     app.router.add_get("/preview.css", preview_css)
     app.router.add_get(r"/preview/topics/{id:[a-z][a-z0-9_]*}", topic_preview)
     # One page, save and check per row of the kinds table: /helplines, /helplines/<id>, /check/helplines/<id>, /menu...

@@ -58,6 +58,11 @@ class Sessions:
         if session_id:
             self.by_id.pop(session_id, None)
 
+    def end_for(self, name: str, keep: Optional[str] = None) -> None:
+        """End every session of `name` (but `keep`): after their password is reset or their account removed."""
+        for session_id in [i for i, s in self.by_id.items() if s.user.name == name and i != keep]:
+            del self.by_id[session_id]
+
 
 def same_token(given: Optional[str], expected: str) -> bool:
     """Constant-time comparison of a CSRF token."""

@@ -374,7 +374,7 @@ class Channels(FileKind):
     intro = (
         "What each channel says about itself: the web chat window's buttons and labels, Telegram's own sentences, the "
         "gateway's pages. A text with a number in it has a form for one and a form for any other number, with {count} "
-        "where the number goes. The channels read these when the assistant starts: after publishing, restart it."
+        "where the number goes. The channels use them within seconds of publishing, without a restart."
     )
 
     def file(self, entry: str) -> str:
@@ -434,7 +434,8 @@ class CrisisPhrases(FileKind):
         "Phrases the crisis safety net should also recognise, one a line, under the kind of reply they need. They are "
         "added to the default pack's, never instead of them. Each line is a Python regular expression, matched "
         "anywhere in a lower-cased message: a plain phrase such as \u201che is at my door\u201d works as it is. "
-        "The crisis safety net reads these when the assistant starts: after publishing, restart it for them to count."
+        "Rasa's crisis detector, which looks at every message, reads these when the assistant starts: after publishing, "
+        "restart it (make run) for them to count."
     )
 
     def file(self, entry: str) -> str:

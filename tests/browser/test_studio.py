@@ -148,3 +148,40 @@ async def test_a_topics_form_is_checked_as_typed_and_previewed_as_the_widget_and
         await page.goto(studio_url + path)
         assert await axe_violations(page) == "", path
     await context.close()
+
+
+async def test_an_admin_adds_a_reviewer_in_the_browser_who_can_then_sign_in(browser: Any, studio_url: str) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", bypass_csp=True)
+    page = await context.new_page()
+    await page.goto(studio_url + "/login")
+    await page.get_by_label("Name").fill("alma")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("link", name="Accounts").click()
+    await expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
+    await page.get_by_label("Name", exact=True).fill("rowan")
+    await page.get_by_label("Editor: changes the draft and submits it for review").uncheck()
+    await page.get_by_label("Reviewer: approves and publishes changes, and restores earlier versions").check()
+    await page.get_by_label("First password").fill("rowan's first phrase")
+    await page.get_by_label("The same password again").fill("not the same phrase")
+    await page.get_by_role("button", name="Add the account").click()
+    await expect(page.locator("#new-password-again-problems")).to_have_text("The two passwords differ: type the same one twice.")
+    await expect(page.get_by_label("First password")).to_have_value("")  # never sent back
+    assert await axe_violations(page) == ""
+    await page.get_by_label("First password").fill("rowan's first phrase")
+    await page.get_by_label("The same password again").fill("rowan's first phrase")
+    await page.get_by_role("button", name="Add the account").click()
+    await expect(page.get_by_text("Account added.")).to_be_visible()
+    await expect(page.get_by_role("row", name="rowan reviewer")).to_be_visible()
+    await shot(page, "accounts", "main")
+    assert await axe_violations(page) == ""
+    await page.get_by_role("link", name="Change rowan's roles or password, or remove the account").click()
+    await expect(page.get_by_role("heading", name="Account: rowan")).to_be_visible()
+    assert await axe_violations(page) == ""
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_label("Name").fill("rowan")
+    await page.get_by_label("Password").fill("rowan's first phrase")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_text("Signed in as rowan (reviewer)")).to_be_visible()
+    await expect(page.get_by_role("link", name="Accounts")).to_have_count(0)
+    await context.close()

@@ -17,7 +17,7 @@ def test_the_studio_refuses_to_start_without_a_staff_account_and_says_how_to_add
     settings = StudioSettings(overlay=tmp_path / "pack", data=tmp_path / "data")
     with pytest.raises(SettingsError) as refused:
         make_app(settings)
-    assert "survivor-bot studio add-user NAME --role editor" in str(refused.value)
+    assert "survivor-bot studio add-user NAME --role admin" in str(refused.value)
 
 
 def test_the_settings_default_to_loopback_and_the_documented_port(monkeypatch: pytest.MonkeyPatch) -> None:

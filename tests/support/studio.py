@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Test accounts: cheap hashes (Argon2id with 8 KiB and one pass) so that tests stay quick; the real default is 64 MiB, 3 passes.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORD = "correct horse battery"
-ACCOUNTS = {"edna": ["editor"], "rita": ["reviewer"], "ada": ["editor", "reviewer"]}
+ACCOUNTS = {"edna": ["editor"], "rita": ["reviewer"], "ada": ["editor", "reviewer"], "alma": ["admin"]}
 
 
 def make_settings(tmp_path: Path, two_person_rule: bool = True) -> StudioSettings:

@@ -24,7 +24,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.content.loader import ContentPack
-from bot.gateway.keys import PACK, RASA, SETTINGS, STATE
+from bot.gateway.keys import PACK, PACK_LISTENERS, RASA, SETTINGS, STATE
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.state.base import GatewayState
 from bot.gateway.telegram.conversation import Conversation
@@ -247,6 +247,7 @@ def setup(
     check_shared_state_settings(settings)
     channel = TelegramChannel(settings, app[PACK], app[RASA], poll_timeout, retry_delay, state=app[STATE])
     app[TELEGRAM] = channel
+    app[PACK_LISTENERS].append(channel.conversation.use_pack)
     if channel.webhook_mode:
         app.router.add_post(WEBHOOK_PATH, channel.webhook)
     app.cleanup_ctx.append(channel.lifetime)

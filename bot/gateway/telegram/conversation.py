@@ -86,7 +86,15 @@ class Conversation:
         self.limiter = state.limiter("telegram", settings.telegram_messages_per_minute, FLOOD_WINDOW_SECONDS)
         # At most one "slow down" per chat and window: a limit of 1 is "the first time in this window".
         self._warned: Limiter = state.limiter("telegram-warned", 1, FLOOD_WINDOW_SECONDS)
+        self._own_commands = commands is None
         self.commands = commands or CommandMap.from_content_dir(pack.root.parent, locale=pack.info.locale)
+
+    def use_pack(self, pack: ContentPack) -> None:
+        """Speak from a reloaded pack (the gateway's watcher calls this when a pack file changed)."""
+        commands = CommandMap.from_content_dir(pack.root.parent, locale=pack.info.locale) if self._own_commands else None
+        self.pack = pack
+        if commands is not None:
+            self.commands = commands
 
     # --- entry points -------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from bot.content.loader import ContentPack
 from bot.content.markup import blocks_json
 from bot.content.render import Reply, static_fallback
 from bot.content.schema import CHANNEL_TEXTS, normalise_phone
-from bot.gateway.keys import PACK, RASA, SETTINGS, STATE
+from bot.gateway.keys import PACK, PACK_LISTENERS, RASA, SETTINGS, STATE
 from bot.gateway.state.base import GatewayState, Limiter, StateUnavailableError, WebSession, or_default
 from bot.gateway.state.memory import MemoryState
 from bot.gateway.web.pages import page_texts
@@ -151,61 +151,77 @@ class WebChannel:
         if state.kind == "redis" and not settings.web_client_hash_key.get_secret_value():
             logger.warning("WEB_CLIENT_HASH_KEY is not set: this gateway counts the per-address limit on its own")
         self.allowed_origins = _checked_origins(settings.web_allowed_origins)
+        self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ("widget.js", "widget.css", "demo.css")}
+        if WIDGET_BOOT_MARK not in self.assets["widget.js"]:
+            raise SystemExit(f"error: {STATIC_DIR / 'widget.js'} has lost its {WIDGET_BOOT_MARK.decode()} mark")
+        self._widget_source = self.assets["widget.js"]
+        self.templates = {
+            name: string.Template((STATIC_DIR / name).read_text(encoding="utf-8")) for name in ("demo.html", "embed.html")
+        }
+        self.use_pack(pack)
+
+    def use_pack(self, pack: ContentPack) -> None:
+        """Build everything the channel takes from the pack: at start, and again when the gateway reloads it.
+
+        Everything is computed first and assigned at the end, with no await in between: a request sees
+        the old pack's words or the new one's, never a mix, and a pack this refuses leaves the old in place.
+        """
+        settings = self.settings
         branding = pack.info.branding
-        self.exit_url = branding.exit_url or settings.web_exit_url
-        if not _EXIT_URL.match(self.exit_url):
-            raise SystemExit(f"error: WEB_EXIT_URL must be a plain http(s) address, not {self.exit_url!r}")
-        self.title = branding.title or pack.info.bot_name
-        self.locale = pack.info.locale
-        self.commands = StopWords.from_pack(pack)
-        #: Rasa's answer to "stop" (messages.yml), to recognise a stop the language model found in other words.
-        #: What action_stop says (plain stop, or leaving in a hurry): Rasa has forgotten the conversation.
-        self.stop_replies = {pack.message("stop").strip(), pack.message("leave_now").strip()}
-        self.error_texts = {
+        exit_url = branding.exit_url or settings.web_exit_url
+        if not _EXIT_URL.match(exit_url):
+            raise SystemExit(f"error: WEB_EXIT_URL must be a plain http(s) address, not {exit_url!r}")
+        title = branding.title or pack.info.bot_name
+        commands = StopWords.from_pack(pack)
+        error_texts = {
             key: pack.channel_text("widget_errors", key, limit=str(settings.web_max_message_chars))
             for key in CHANNEL_TEXTS["widget_errors"]
         }
-        self.error_blocks = {key: blocks_json(text) for key, text in self.error_texts.items()}
-        #: The part of every /api/session answer that is the same for everyone.
-        self.config: dict[str, Any] = {
+        config: dict[str, Any] = {
             "bot_name": pack.info.bot_name,
             "branding": {
-                "title": self.title,
+                "title": title,
                 "primary": branding.colours.primary,
                 "on_primary": branding.colours.on_primary,
                 "avatar_url": branding.avatar_url,
                 "intro": branding.intro,
             },
-            "exit_url": self.exit_url,
+            "exit_url": exit_url,
             "max_chars": settings.web_max_message_chars,
             "expires_in": settings.tracker_ttl_seconds,
             "fallback": replies_json(static_fallback(pack)),
         }
-        self.assets = {name: (STATIC_DIR / name).read_bytes() for name in ("widget.js", "widget.css", "demo.css")}
-        #: widget.js carries the pack's words, its language and the crisis content from the start, so
-        #: the widget needs nothing from the server to label its buttons or to show help when offline.
-        self.labels = widget_labels(pack, self.title, settings)
+        labels = widget_labels(pack, title, settings)
         boot = {
-            **self.config,
-            "locale": self.locale,
-            "labels": self.labels,
+            **config,
+            "locale": pack.info.locale,
+            "labels": labels,
             # The few labels with a number in them, as blocks (their 999 a tel: link, as in a reply).
-            "rich": {key: blocks_json(self.labels[key]) for key in RICH_LABELS},
+            "rich": {key: blocks_json(labels[key]) for key in RICH_LABELS},
             # So "stop" clears the screen even when the gateway cannot be reached (the gateway decides otherwise).
-            "stop_words": self.commands.words_for(STOP_INTENT),
+            "stop_words": commands.words_for(STOP_INTENT),
             # Service names by phone number (as in a tel: link), so a call button can say whom it calls.
             "services": {normalise_phone(h.phone): h.name for h in pack.helplines.values() if h.phone},
         }
-        if WIDGET_BOOT_MARK not in self.assets["widget.js"]:
-            raise SystemExit(f"error: {STATIC_DIR / 'widget.js'} has lost its {WIDGET_BOOT_MARK.decode()} mark")
-        self.assets["widget.js"] = self.assets["widget.js"].replace(WIDGET_BOOT_MARK, safe_dumps(boot).encode("utf-8"), 1)
-        #: The demo and embed pages' words, from the pack (channels.yml, pages), as HTML.
-        self.page_texts = page_texts(pack, self.title, max(1, settings.tracker_ttl_seconds // 60))
-        self.templates = {
-            name: string.Template((STATIC_DIR / name).read_text(encoding="utf-8")) for name in ("demo.html", "embed.html")
-        }
+        widget_js = self._widget_source.replace(WIDGET_BOOT_MARK, safe_dumps(boot).encode("utf-8"), 1)
+        texts = page_texts(pack, title, max(1, settings.tracker_ttl_seconds // 60))
         avatar_origin = _origin_of(branding.avatar_url) if branding.avatar_url else ""
         ancestors = " ".join(("'self'", *sorted(self.allowed_origins)))
+
+        self.exit_url, self.title, self.locale, self.commands = exit_url, title, pack.info.locale, commands
+        #: Rasa's answer to "stop" (messages.yml), to recognise a stop the language model found in other words.
+        #: What action_stop says (plain stop, or leaving in a hurry): Rasa has forgotten the conversation.
+        self.stop_replies = {pack.message("stop").strip(), pack.message("leave_now").strip()}
+        self.error_texts = error_texts
+        self.error_blocks = {key: blocks_json(text) for key, text in error_texts.items()}
+        #: The part of every /api/session answer that is the same for everyone.
+        self.config = config
+        #: widget.js carries the pack's words, its language and the crisis content from the start, so
+        #: the widget needs nothing from the server to label its buttons or to show help when offline.
+        self.labels = labels
+        self.assets = {**self.assets, "widget.js": widget_js}
+        #: The demo and embed pages' words, from the pack (channels.yml, pages), as HTML.
+        self.page_texts = texts
         #: The demo pages' policy: only our own script and style, and framing only by allowed origins.
         self.page_csp = (
             "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -504,6 +520,7 @@ def setup(app: web.Application) -> None:
     """Attach the web channel to the gateway (called by `create_app`)."""
     channel = WebChannel(app[SETTINGS], app[PACK], app[STATE])
     app[WEB] = channel
+    app[PACK_LISTENERS].append(channel.use_pack)
     app.router.add_get("/", demo_page)
     app.router.add_get("/embed", embed_page)
     app.router.add_get("/widget.js", _asset("widget.js", "text/javascript"))
