@@ -262,6 +262,12 @@ def merged(base: Any, over: Any) -> Any:
     return over
 
 
+def drafted(path: Path) -> dict[str, Any]:
+    """An overlay file of the draft as plain data: {} when it is missing or not a mapping."""
+    found = overlay.plain(overlay.read(path))
+    return dict(found) if isinstance(found, Mapping) else {}
+
+
 class PackFile(FileKind):
     """A mapping file merged key by key: only the keys that differ from the default pack are written."""
 
@@ -277,8 +283,7 @@ class PackFile(FileKind):
         return self.default()
 
     def data(self, draft: Path, entry: str) -> Optional[dict[str, Any]]:
-        drafted = overlay.plain(overlay.read(draft / self.name))
-        return dict(merged(self.default(), drafted if isinstance(drafted, Mapping) else {}))
+        return dict(merged(self.default(), drafted(draft / self.name)))
 
     def save(self, draft: Path, entry: str, form: forms.FormData) -> Saved:
         data = self.entry_from(form)
@@ -365,24 +370,20 @@ class Messages(FileKind):
         return f"messages.{check.entry}" if check.entry else check.field
 
 
-class Channels(FileKind):
+class Channels(PackFile):
     """channels.yml: what the web widget, Telegram and the gateway's pages say about themselves."""
 
     what = "channel texts"
 
-    path, title = "/channels", "Channel texts"
+    path, title, name = "/channels", "Channel texts", "channels.yml"
     intro = (
         "What each channel says about itself: the web chat window's buttons and labels, Telegram's own sentences, the "
         "gateway's pages. A text with a number in it has a form for one and a form for any other number, with {count} "
         "where the number goes. The channels use them within seconds of publishing, without a restart."
     )
 
-    def file(self, entry: str) -> str:
-        return "channels.yml"
-
-    def data(self, draft: Path, entry: str) -> Optional[dict[str, Any]]:
-        drafted = overlay.plain(overlay.read(draft / "channels.yml"))
-        return dict(merged(self.defaults.channels, drafted if isinstance(drafted, Mapping) else {}))
+    def default(self) -> dict[str, Any]:
+        return self.defaults.channels
 
     def fields(self, data: Mapping[str, Any], entry: str) -> list[forms.FormField]:
         found = []
@@ -416,12 +417,7 @@ class Channels(FileKind):
                         texts.setdefault(group, {})[key] = pair
                 elif (text := _form_text(form, name)) is not None:
                     texts.setdefault(group, {})[key] = text
-        return Saved(entry, overlay.set_mapping(draft / "channels.yml", texts, self.defaults.channels))
-
-    def field_of(self, check: Check, entry: str) -> Optional[str]:
-        if not _in_file(check, "channels.yml"):
-            return None
-        return ".".join(p for p in (check.entry, check.field) if p)
+        return Saved(entry, overlay.set_mapping(draft / self.name, texts, self.defaults.channels))
 
 
 class CrisisPhrases(FileKind):
@@ -442,8 +438,7 @@ class CrisisPhrases(FileKind):
         return "crisis_patterns.yml"
 
     def data(self, draft: Path, entry: str) -> Optional[dict[str, Any]]:
-        drafted = overlay.plain(overlay.read(draft / "crisis_patterns.yml"))
-        return dict(drafted) if isinstance(drafted, Mapping) else {}
+        return drafted(draft / "crisis_patterns.yml")
 
     def fields(self, data: Mapping[str, Any], entry: str) -> list[forms.FormField]:
         help_texts = {

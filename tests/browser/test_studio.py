@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import expect
 
 from bot.content.schema import contrast_ratio
-from bot.studio.app import make_app
 from tests.support.browser import RESULTS
-from tests.support.servers import free_port
-from tests.support.studio import PASSWORD, make_settings
+from tests.support.studio import PASSWORD, make_settings, served
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +28,8 @@ CHECK_SECONDS = 30
 
 @pytest.fixture
 async def studio_url(tmp_path: Path) -> AsyncIterator[str]:
-    port = free_port()
-    runner = web.AppRunner(make_app(make_settings(tmp_path)), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with served(make_settings(tmp_path)) as url:
+        yield url
 
 
 async def axe_violations(page: Page) -> str:

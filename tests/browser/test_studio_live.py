@@ -19,14 +19,11 @@ from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
 from playwright.async_api import expect
 
 from bot.content.loader import ContentPack
-from bot.studio.app import make_app
-from tests.support.servers import free_port
 from tests.support.stack import Stack, WebChat, running_stack, text_of
-from tests.support.studio import PASSWORD, make_settings
+from tests.support.studio import PASSWORD, make_settings, served
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -57,15 +54,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Path
 
 @pytest.fixture
 async def studio_url(live: tuple[Stack, Path]) -> AsyncIterator[str]:
-    settings = make_settings(live[1])  # its overlay is <root>/pack: the stack's CONTENT_DIR
-    port = free_port()
-    runner = web.AppRunner(make_app(settings), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with served(make_settings(live[1])) as url:  # its overlay is <root>/pack: the stack's CONTENT_DIR
+        yield url
 
 
 def greeting(stack: Stack) -> str:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Optional
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from argon2 import PasswordHasher
 
 from bot.studio.app import make_app
 from bot.studio.settings import StudioSettings
 from bot.studio.users import UserStore
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Test accounts: cheap hashes (Argon2id with 8 KiB and one pass) so that tests stay quick; the real default is 64 MiB, 3 passes.
@@ -50,6 +53,19 @@ def settings(tmp_path: Path) -> StudioSettings:
 async def client(settings: StudioSettings) -> AsyncIterator[TestClient]:
     async with TestClient(TestServer(make_app(settings))) as test_client:
         yield test_client
+
+
+@asynccontextmanager
+async def served(settings: StudioSettings) -> AsyncIterator[str]:
+    """The studio on a free loopback port, for a real browser: yields its address."""
+    port = free_port()
+    runner = web.AppRunner(make_app(settings), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
 
 
 def token_in(html: str) -> str:
