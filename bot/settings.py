@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -166,12 +166,18 @@ class Settings(BaseSettings):
 KINDS: dict[Any, str] = {int: "a whole number", bool: "true or false"}
 
 
-def env_name(field_name: str) -> str:
-    """The environment variable a field is read from."""
-    return Settings.model_fields[field_name].alias or field_name.upper()
+def env_name(field_name: str, model: type[BaseSettings] = Settings) -> str:
+    """The environment variable a field of `model` is read from (the first, when it has several)."""
+    field = model.model_fields[field_name]
+    alias = field.validation_alias or field.alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if isinstance(alias, str):
+        return alias
+    return str(model.model_config.get("env_prefix") or "").upper() + field_name.upper()
 
 
-def settings_error(error: ValidationError) -> str:
+def settings_error(error: ValidationError, model: type[BaseSettings] = Settings) -> str:
     """One line per bad variable, in the words the README uses: `error: RASA_PORT must be a whole number, not 'x'`."""
     lines = []
     for problem in error.errors():
@@ -179,8 +185,8 @@ def settings_error(error: ValidationError) -> str:
         if problem["type"] == "extra_forbidden":
             lines.append(f"error: there is no setting {name!r}")
             continue
-        field = Settings.model_fields.get(name)
-        variable = env_name(name) if field else name.upper()
+        field = model.model_fields.get(name)
+        variable = env_name(name, model) if field else name.upper()
         kind = KINDS.get(field.annotation) if field else None
         expected = f"must be {kind}" if kind else problem["msg"]
         lines.append(f"error: {variable} {expected}, not {problem['input']!r}")

@@ -32,6 +32,23 @@ def test_the_settings_default_to_loopback_and_the_documented_port(monkeypatch: p
     )
 
 
+def test_the_settings_read_the_documented_variables_and_name_a_bad_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("STUDIO_OVERLAY", "STUDIO_PORT", "STUDIO_SESSION_MINUTES", "BOT_LOCALE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONTENT_DIR", "/srv/charity-pack")  # the assistant's own overlay, unless STUDIO_OVERLAY says
+    monkeypatch.setenv("STUDIO_TWO_PERSON_RULE", "false")
+    monkeypatch.setenv("STUDIO_PORT", "")  # set to nothing, as a compose file's `STUDIO_PORT=` does: the default
+    monkeypatch.setenv("PORT", "1")  # another program's variable: never read
+    settings = StudioSettings()
+    assert (str(settings.overlay), settings.port, settings.two_person_rule) == ("/srv/charity-pack", 8100, False)
+    monkeypatch.setenv("STUDIO_OVERLAY", "/srv/studio-pack")
+    assert str(StudioSettings().overlay) == "/srv/studio-pack"
+    monkeypatch.setenv("STUDIO_SESSION_MINUTES", "an hour")
+    with pytest.raises(SettingsError) as refused:
+        StudioSettings()
+    assert str(refused.value) == "error: STUDIO_SESSION_MINUTES must be a whole number, not 'an hour'"
+
+
 async def test_every_page_but_sign_in_needs_a_session(client: TestClient) -> None:
     for path in ("/", "/helplines", "/helplines/samaritans", "/messages", "/preview", "/history", "/problems"):
         response = await client.get(path, allow_redirects=False)
