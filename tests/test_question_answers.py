@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content.answers import ANSWER_THRESHOLD, CONFIDENT_THRESHOLD, QuestionIndex, asks_something, index_for
+from bot.content.answers import (
+    ANSWER_THRESHOLD,
+    CONFIDENT_THRESHOLD,
+    QuestionIndex,
+    asks_something,
+    char_features,
+    index_for,
+)
 from bot.content.loader import ContentPack, load_pack
 from bot.content.schema import Region
 
@@ -83,6 +90,23 @@ def test_a_general_message_does_not_get_another_topics_specific_answer(pack: Con
 
 def test_the_index_is_built_once_per_pack(pack: ContentPack) -> None:
     assert index_for(pack) is index_for(pack)
+
+
+def test_the_index_scores_by_postings_exactly_as_a_dot_product_with_every_phrasing(pack: ContentPack) -> None:
+    """The postings only skip phrasings that share no term with the message: every score is the full cosine."""
+    index = index_for(pack)
+    space = index._chars
+    phrasings = [text for question in pack.questions.values() for text in (question.title, *question.asks)]
+    documents = [space.vector(char_features(text)) for text in phrasings]
+    for message in ("can I still claim if he was never charged", "PSD said it's my word against his", "cicaa"):
+        query = space.vector(char_features(message))
+        expected = [sum(w * document.get(t, 0.0) for t, w in query.items()) for document in documents]
+        assert space.similarities(char_features(message)) == pytest.approx(expected, abs=1e-12)
+        assert max(expected) > 0.2  # a message that shares nothing would prove nothing
+    # `related` keeps its ranking per question: the second call gives the same questions without ranking again.
+    question = next(iter(pack.questions))
+    assert index.related(question) == index.related(question)
+    assert index._neighbour_cache[question]
 
 
 def test_the_nlu_topic_is_searched_first_but_a_clearly_better_question_of_another_wins(pack: ContentPack) -> None:
