@@ -12,7 +12,7 @@ from actions.topics import answer_question, explain_topic, message_text, nlu_top
 from bot.content.answers import QUESTION_THRESHOLD, asks_something, index_for
 from bot.content.loader import ContentPack
 from bot.content.render import NOT_SAID, Reply, menu_reply, parse_region
-from bot.content.schema import Question, Topic
+from bot.content.schema import Question, Region, Topic
 
 #: How sure the model must be of a question asked in the same message as the region ("I'm in
 #: Wales. how do I raise a grievance") for it to be answered straight away.
@@ -29,7 +29,9 @@ def asked_alongside(pack: ContentPack, tracker: Tracker) -> Optional[Topic]:
     return None
 
 
-def question_alongside(pack: ContentPack, tracker: Tracker, topic: Optional[Topic]) -> Optional[Question]:
+def question_alongside(
+    pack: ContentPack, tracker: Tracker, topic: Optional[Topic], region: Optional[Region]
+) -> Optional[Question]:
     """A question asked in the same message as the region ("I'm in NI, can I get compensation?"), if the pack has it.
 
     Only a message shaped as a question: a place alone ("I live in Scotland") shares words with the
@@ -38,7 +40,7 @@ def question_alongside(pack: ContentPack, tracker: Tracker, topic: Optional[Topi
     text = message_text(tracker)
     if not text or not asks_something(text):
         return None
-    match = index_for(pack).best(text, topic.id if topic else None, QUESTION_THRESHOLD, nlu_topics(pack, tracker))
+    match = index_for(pack).best(text, topic.id if topic else None, QUESTION_THRESHOLD, nlu_topics(pack, tracker), region)
     return match.question if match else None
 
 
@@ -72,7 +74,7 @@ class ActionSetRegion(SupportAction):
         question = pack.questions.get(str(tracker.get_slot("pending_question") or ""))
         pending = state.topic(pack, state.pending_topic)
         if question is None and pending is None:  # nothing waiting: perhaps a question came with the region
-            question = question_alongside(pack, tracker, asked_alongside(pack, tracker))
+            question = question_alongside(pack, tracker, asked_alongside(pack, tracker), state.region)
         if question is not None:  # the question that was waiting for the region (or came with it) is answered now
             answered = answer_question(pack, question, state, prefix=confirmation)
             return Response(answered.replies, events + answered.events)

@@ -87,7 +87,7 @@ def answer_question(
     prefix = with_staff_note(pack, topic_id, state, prefix)
     # A second question in the same message is offered first; then the nearest of the same topic.
     related = [also] if also is not None and also.id != question.id else []
-    related += index_for(pack).related(question.id, exclude=[q.id for q in related], limit=2 - len(related))
+    related += index_for(pack).related(question.id, [q.id for q in related], 2 - len(related), state.region)
     replies = answer_replies(pack, question, pack.topics[topic_id], related, state.region, shown_before(topic_id, state))
     waiting = state.region is None and question.region_specific
     return Response(
@@ -132,10 +132,10 @@ def specific_question(pack: ContentPack, state: ConversationState, tracker: Trac
     if topic is None and asks_something(text):
         threshold = min(threshold, QUESTION_THRESHOLD)
     index = index_for(pack)
-    match = index.best(text, topic.id if topic else None, threshold, nlu_topics(pack, tracker))
+    match = index.best(text, topic.id if topic else None, threshold, nlu_topics(pack, tracker), state.region)
     if match is None:
         return None
-    return answer_question(pack, match.question, state, also=index.also_asked(text, match.question.id))
+    return answer_question(pack, match.question, state, also=index.also_asked(text, match.question.id, state.region))
 
 
 def has_more(pack: ContentPack, topic: Optional[Topic], state: ConversationState) -> bool:

@@ -345,3 +345,22 @@ def test_a_question_that_comes_with_the_region_is_answered_with_it(pack: Content
     messages, _ = run(ActionSetRegion(), make_tracker("inform_region", text=text, entities=[place], region="scotland"))
     said = "\n".join(m["text"] for m in messages)
     assert pack.questions["scotland_caapd"].answer_for(Region.scotland).text not in said
+
+
+def test_a_question_about_one_part_of_the_uk_is_never_given_to_someone_elsewhere(pack: ContentPack) -> None:
+    assert pack.questions["poni_serving"].region == Region.northern_ireland
+    text = "can the ombudsman investigate a colleague of mine"
+    index = index_for(pack)
+    for region in (None, Region.northern_ireland):  # not said, or said and the same: it answers
+        found = index.best(text, "misconduct_route", ANSWER_THRESHOLD, None, region)
+        assert found is not None and found.question.id == "poni_serving", region
+    messages, _ = run(ActionExplainTopic(), make_tracker("ask_misconduct_route", text=text, region="england_wales"))
+    said = "\n".join(m["text"] for m in messages)
+    assert "Police Ombudsman" not in said and "PSNI" not in said
+    # Nor offered as a related question, after any answer, to someone in another part of the UK.
+    limited = {q.id: q.region for q in pack.questions.values() if q.region is not None}
+    assert len(limited) >= 3
+    for region in (Region.england_wales, Region.scotland, Region.northern_ireland):
+        for question in pack.questions:
+            offered = index.related(question, [], 2, region)
+            assert all(limited.get(q.id, region) == region for q in offered), (question, region)

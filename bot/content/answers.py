@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bot.content.loader import ContentPack
-from bot.content.schema import Question
+from bot.content.schema import Question, Region
 
 #: Within the topic the NLU chose, a question matching at or above this score answers the message
 #: (measured on tests/questions_dev and tests/questions_dev/overview.yml: docs/conversation.md).
@@ -194,8 +194,8 @@ class QuestionIndex:
         #: `related`'s ranking of each question against the others, filled as questions are answered.
         self._neighbour_cache: dict[str, list[Match]] = {}
 
-    def rank(self, message: str) -> list[Match]:
-        """Every question, best first, scored against `message`."""
+    def rank(self, message: str, region: Optional[Region] = None) -> list[Match]:
+        """Every question that may be given in `region` (all when None), best first, scored against `message`."""
         if not self._owners or not _words(message):
             return []
         by_word = self._words.similarities(word_features(message))
@@ -210,7 +210,10 @@ class QuestionIndex:
         for question_id, w, c in zip(self._ids, whole_w, whole_c, strict=True):
             whole = WORD_WEIGHT * w + (1 - WORD_WEIGHT) * c
             best[question_id] = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best.get(question_id, 0.0)
-        matches = [Match(self.pack.questions[q], self.pack.question_topics[q], score) for q, score in best.items()]
+        questions = self.pack.questions
+        matches = [
+            Match(questions[q], self.pack.question_topics[q], score) for q, score in best.items() if questions[q].fits(region)
+        ]
         return sorted(matches, key=lambda m: m.score, reverse=True)
 
     def overview_score(self, message: str) -> float:
@@ -225,17 +228,19 @@ class QuestionIndex:
         prefer_topic: Optional[str] = None,
         threshold: float = ANSWER_THRESHOLD,
         nlu_topics: Optional[Mapping[str, float]] = None,
+        region: Optional[Region] = None,
     ) -> Optional[Match]:
         """The question `message` asks, or None when the topic's overview (or the general reply) should answer it.
 
         With `prefer_topic` (the NLU's topic), the best question of that topic answers at `threshold`;
         another topic's question only when it is clearly better (CROSS_TOPIC_*) or when the NLU's own
         ranking (`nlu_topics`: topic id to confidence) gives that topic a real share (AGREED_*).
-        Without it, the best question anywhere answers at `threshold`. A topic's own name matching
+        Without it, the best question anywhere answers at `threshold`. A question about one part of
+        the UK is never given to someone who has said they are in another (`region`). A topic's own name matching
         much better than any question ("tell me about the misconduct route") asks for the overview,
         and so does a single meaningful word, unless it is a question's own term ("CAAP-D").
         """
-        ranked = self.rank(message)
+        ranked = self.rank(message, region)
         if not ranked:
             return None
         overview = self.overview_score(message)
@@ -255,7 +260,7 @@ class QuestionIndex:
             return None
         return chosen if chosen.score * OVERVIEW_MARGIN > overview else None
 
-    def also_asked(self, message: str, answered: str) -> Optional[Question]:
+    def also_asked(self, message: str, answered: str, region: Optional[Region] = None) -> Optional[Question]:
         """Another question the message asks in a part of its own ("…? and can I also…"), offered first after the answer.
 
         The message is split at sentence ends and at "and"/"also" between clauses; a part with at
@@ -265,7 +270,7 @@ class QuestionIndex:
         for part in _PARTS.split(message):
             if len(set(_words(part))) < 2:
                 continue
-            ranked = self.rank(part)
+            ranked = self.rank(part, region)
             if ranked and ranked[0].question.id != answered and ranked[0].score >= ALSO_ASKED_THRESHOLD:
                 return ranked[0].question
         return None
@@ -278,11 +283,13 @@ class QuestionIndex:
             found = self._neighbour_cache[question_id] = self.rank(" ".join((question.title, *question.asks)))
         return found
 
-    def related(self, question_id: str, exclude: Iterable[str] = (), limit: int = 2) -> list[Question]:
-        """Up to `limit` other questions to offer after an answer: the closest ones of the same topic first."""
+    def related(
+        self, question_id: str, exclude: Iterable[str] = (), limit: int = 2, region: Optional[Region] = None
+    ) -> list[Question]:
+        """Up to `limit` other questions to offer after an answer (in `region`): the closest ones of the same topic first."""
         topic = self.pack.question_topics[question_id]
         skip = {question_id, *exclude}
-        ranked = [m for m in self._neighbours(question_id) if m.question.id not in skip]
+        ranked = [m for m in self._neighbours(question_id) if m.question.id not in skip and m.question.fits(region)]
         same = [m.question for m in ranked if m.topic == topic]
         return (same or [m.question for m in ranked])[:limit]
 

@@ -332,6 +332,9 @@ class Question(_Strict):
     title: Annotated[str, Field(min_length=3, max_length=60)]
     asks: Annotated[list[Annotated[str, Field(min_length=3)]], Field(min_length=1)]
     answers: dict[str, Answer]
+    #: The one part of the UK the question is about ("as a PSNI officer", "What is CAAP-D?"); unset:
+    #: everywhere. Someone who has said they are elsewhere is never given it (bot/content/answers.py).
+    region: Optional[Region] = None
 
     @field_validator("answers")
     @classmethod
@@ -343,6 +346,10 @@ class Question(_Strict):
     def region_specific(self) -> bool:
         """Whether the answer differs by region (so the survivor may be asked where they are)."""
         return VARIANT_ALL not in self.answers
+
+    def fits(self, region: Optional[Region]) -> bool:
+        """Whether the question may be given to someone in `region` (None: not said)."""
+        return self.region is None or region is None or region == self.region
 
     def answer_for(self, region: Region) -> Answer:
         """The answer that applies in `region`."""

@@ -66,7 +66,7 @@ def window(title: str, sections: list[tuple[str, list[Reply]]], style: str) -> s
 
 def question_replies(pack: ContentPack, topic: Topic, question: Question, region: Optional[Region]) -> list[Reply]:
     """A question's answer as the assistant gives it: with "Tell me more" and the related questions it would offer."""
-    related = index_for(pack).related(question.id, exclude=[], limit=2)
+    related = index_for(pack).related(question.id, [], 2, region)
     return answer_replies(pack, question, topic, related, region)
 
 
