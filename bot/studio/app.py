@@ -107,6 +107,7 @@ def page(request: web.Request, title: str, body: str, status: int = 200) -> web.
             f'<nav aria-label="Studio"><ul>{items}</ul></nav>'
             f'<form method="post" action="/logout" class="signout">{csrf_field(request)}'
             f"<span>Signed in as {esc(session.user.name)} ({esc(', '.join(sorted(session.user.roles)))})</span> "
+            '<a href="/password">Change your password</a> '
             '<button type="submit">Sign out</button></form>'
         )
     token = f'<meta name="csrf-token" content="{esc(session.csrf)}">' if session else ""
@@ -790,14 +791,14 @@ def _roles_fieldset(prefix: str, chosen: Iterable[str], problems: Mapping[str, s
     )
 
 
-def _password_fields(prefix: str, problems: Mapping[str, str], label: str) -> str:
+def _password_fields(prefix: str, problems: Mapping[str, str], label: str, after: str = " Tell it to them in person.") -> str:
     return _account_field(
         f"{prefix}-password",
         "password",
         label,
         problems,
         "password",
-        help_text=f"At least {MIN_PASSWORD_LENGTH} characters: a few words are easy to remember. Tell it to them in person.",
+        help_text=f"At least {MIN_PASSWORD_LENGTH} characters: a few words are easy to remember.{after}",
     ) + _account_field(f"{prefix}-password-again", "password_again", "The same password again", problems, "password")
 
 
@@ -957,6 +958,58 @@ async def change_account(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/accounts?done={done}")
 
 
+# --- your own password (everyone signed in) ------------------------------------------------------
+
+
+async def own_password_page(
+    request: web.Request, problems: Optional[Mapping[str, str]] = None, status: int = 200
+) -> web.Response:
+    """The signed-in person's own password: the current one, then the new one twice."""
+    problems = problems or {}
+    done = notice("Password changed. Your other sessions have ended.") if request.query.get("done") == "password" else ""
+    body = (
+        done
+        + _top_problem(problems)
+        + "<p>Choose a new password for your own account. Any other session you have (another browser, another "
+        "computer) ends; this one stays signed in.</p>"
+        + f'<form method="post" action="/password" novalidate>{csrf_field(request)}'
+        + _account_field("own-current", "current_password", "Your current password", problems, "password")
+        + _password_fields("own", problems, "New password", after="")
+        + '<button type="submit">Change your password</button></form>'
+    )
+    return page(request, "Your password", body, status)
+
+
+async def change_own_password(request: web.Request) -> web.StreamResponse:
+    """POST /password: the current password is checked (failures count as failed sign-ins), then the new one is set."""
+    session: Session = request[SESSION]
+    studio = request.app[STUDIO]
+    name = session.user.name
+    keys = [f"name:{name}", f"address:{request.remote}"]
+    wait = studio.limiter.wait_seconds(keys)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        problems = {"": f"Too many wrong passwords. Try again in about {minutes} minute(s)."}
+        return await own_password_page(request, problems, 429)
+    form = await request.post()
+    if await asyncio.to_thread(studio.users.authenticate, name, str(form.get("current_password", ""))) is None:
+        studio.limiter.failed(keys)
+        return await own_password_page(request, {"current_password": "That is not your current password."}, 400)
+    studio.limiter.succeeded(keys)
+    password, problems = _new_password(form)
+    if not problems:
+        try:
+            await asyncio.to_thread(studio.users.set_password, name, password)
+        except AccountError as error:
+            problems = {error.field: str(error).capitalize() + "."}
+    if problems:
+        return await own_password_page(request, problems, 400)
+    # Whoever else knew the old password is signed out; this session stays.
+    studio.sessions.end_for(name, keep=request.cookies.get(SESSION_COOKIE))
+    studio.store.audit(name, "change own password", name)
+    raise web.HTTPSeeOther("/password?done=password")
+
+
 # --- the app --------------------------------------------------------------------------------------
 
 
@@ -983,6 +1036,8 @@ def make_app(settings: StudioSettings) -> web.Application:
     app.router.add_get("/report", report_page)
     app.router.add_get("/report.csv", report_csv)
     app.router.add_get("/preview", preview)
+    app.router.add_get("/password", own_password_page)
+    app.router.add_post("/password", change_own_password)
     app.router.add_get("/accounts", accounts_page)
     app.router.add_post("/accounts", add_account)
     app.router.add_get(rf"/accounts/{{name:{_ACCOUNT_NAME}}}", account_page)

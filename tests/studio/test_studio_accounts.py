@@ -205,3 +205,38 @@ async def test_an_account_address_takes_only_a_name(client: TestClient) -> None:
     await sign_in(client, "alma")
     for path in ("/accounts/..%2Fusers.json", "/accounts/Edna", "/accounts/nobody"):
         assert (await client.get(path)).status == 404, path
+
+
+async def test_anyone_signed_in_changes_their_own_password_after_giving_the_current_one(
+    client: TestClient, settings: StudioSettings
+) -> None:
+    await sign_in(client, "edna")  # an editor: no Accounts page, but their own password
+    elsewhere = client.session.cookie_jar.filter_cookies(client.make_url("/"))
+    client.session.cookie_jar.clear()
+    token = await sign_in(client, "edna")
+    assert 'href="/password"' in await (await client.get("/")).text()
+    form = {"csrf": token, "current_password": "not my password", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    wrong = await client.post("/password", data=form)
+    assert wrong.status == 400 and "That is not your current password." in await wrong.text()
+    short = await client.post(
+        "/password", data={**form, "current_password": PASSWORD, "password": "short", "password_again": "short"}
+    )
+    assert short.status == 400 and "at least" in await short.text()
+    assert (await client.post("/password", data={**form, "current_password": PASSWORD, "csrf": "forged"})).status == 403
+    changed = await client.post("/password", data={**form, "current_password": PASSWORD}, allow_redirects=False)
+    assert (changed.status, changed.headers["Location"]) == (303, "/password?done=password")
+    assert "Password changed." in await (await client.get("/password?done=password")).text()  # this session stays
+    line = audit_lines(settings)[-1]
+    assert (line["who"], line["action"]) == ("edna", "change own password")
+    assert NEW_PASSWORD not in (settings.data / "audit.log").read_text()
+    client.session.cookie_jar.clear()
+    client.session.cookie_jar.update_cookies(elsewhere)  # the other browser's session has ended
+    response = await client.get("/", allow_redirects=False)
+    assert (response.status, response.headers["Location"]) == (303, "/login")
+    client.session.cookie_jar.clear()
+    login = await client.get("/login")
+    old = await client.post(
+        "/login", data={"name": "edna", "password": PASSWORD, "csrf": token_in((await login.text()).split('class="login"')[1])}
+    )
+    assert old.status == 401
+    await sign_in(client, "edna", NEW_PASSWORD)

@@ -50,7 +50,7 @@ def test_the_settings_read_the_documented_variables_and_name_a_bad_one(monkeypat
 
 
 async def test_every_page_but_sign_in_needs_a_session(client: TestClient) -> None:
-    for path in ("/", "/helplines", "/helplines/samaritans", "/messages", "/preview", "/history", "/problems"):
+    for path in ("/", "/helplines", "/helplines/samaritans", "/messages", "/preview", "/history", "/problems", "/password"):
         response = await client.get(path, allow_redirects=False)
         assert (response.status, response.headers["Location"]) == (303, "/login"), path
     refused = await client.post("/messages", data={"messages.stop": "x"})
