@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -22,7 +22,23 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
-class Settings(BaseSettings):
+class EnvSettings(BaseSettings):
+    """Settings read once from the environment; a bad value stops the process with one line per variable.
+
+    The assistant's (`Settings`) and the studio's (`bot/studio/settings.py`) share this: `refusal`
+    is what a bad value raises, a SystemExit whose message is `settings_error`'s.
+    """
+
+    refusal: ClassVar[type[SystemExit]] = SystemExit
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise self.refusal(settings_error(error, type(self))) from None
+
+
+class Settings(EnvSettings):
     """Where each process listens and how long a conversation lives. All loopback by default.
 
     Each field is read from the variable of the same name in capitals, except the four named below
@@ -34,7 +50,7 @@ class Settings(BaseSettings):
     # `Settings(BOT_HOST="127.0.0.1")`. An unknown name passed in is an error, not silently dropped.
     model_config = SettingsConfigDict(frozen=True, extra="forbid", case_sensitive=False)
 
-    host: str = Field("127.0.0.1", alias="BOT_HOST")
+    host: str = Field(default="127.0.0.1", alias="BOT_HOST")
     rasa_port: int = 5005
     action_port: int = 5055
     gateway_port: int = 8000
@@ -62,11 +78,11 @@ class Settings(BaseSettings):
     #: Seconds the gateway waits for Rasa before answering with the static crisis and helpline content.
     rasa_timeout_seconds: int = 10
     #: The Rasa server's base URL; empty: http://BOT_HOST:RASA_PORT.
-    rasa_base_url: str = Field("", alias="RASA_URL")
+    rasa_base_url: str = Field(default="", alias="RASA_URL")
     #: Every Rasa replica's base URL for the gateway (comma-separated); empty: the one server above.
-    rasa_replica_urls: CommaList = Field((), alias="RASA_URLS")
+    rasa_replica_urls: CommaList = Field(default=(), alias="RASA_URLS")
     #: The action server's webhook as Rasa calls it; empty: http://BOT_HOST:ACTION_PORT/webhook.
-    action_webhook_url: str = Field("", alias="ACTION_SERVER_URL")
+    action_webhook_url: str = Field(default="", alias="ACTION_SERVER_URL")
 
     # --- Web widget (bot/gateway/web/) ---
     #: Origins allowed to embed the widget and call its API (CORS), e.g. https://charity.example.
@@ -95,12 +111,6 @@ class Settings(BaseSettings):
     #: Delete each user message as soon as it has been answered (off by default; see README).
     telegram_delete_user_messages: bool = False
     telegram_messages_per_minute: int = 20
-
-    def __init__(self, **values: Any) -> None:
-        try:
-            super().__init__(**values)
-        except ValidationError as error:
-            raise SystemExit(settings_error(error)) from None
 
     def with_changes(self, **changes: Any) -> Settings:
         """A copy with some values changed (aliased ones by their variable's name), validated, the environment not read again."""

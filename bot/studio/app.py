@@ -229,6 +229,11 @@ async def no_icon(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+def wait_minutes(seconds: int) -> int:
+    """How long, in whole minutes (at least one), someone who got a password wrong too often must wait."""
+    return max(1, round(seconds / 60))
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     studio = request.app[STUDIO]
     form = await request.post()
@@ -238,7 +243,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     keys = [f"name:{name}", f"address:{request.remote}"]
     wait = studio.limiter.wait_seconds(keys)
     if wait:
-        minutes = max(1, round(wait / 60))
+        minutes = wait_minutes(wait)
         return await login_page(request, f"Too many failed sign-ins. Try again in about {minutes} minute(s).", 429)
     user = await asyncio.to_thread(studio.users.authenticate, name, str(form.get("password", "")))
     if user is None:
@@ -802,6 +807,11 @@ def _password_fields(prefix: str, problems: Mapping[str, str], label: str, after
     ) + _account_field(f"{prefix}-password-again", "password_again", "The same password again", problems, "password")
 
 
+def _account_problem(error: AccountError) -> dict[str, str]:
+    """An account change refused, as the problem shown under the field it is about."""
+    return {error.field: str(error).capitalize() + "."}
+
+
 def _top_problem(problems: Mapping[str, str]) -> str:
     return notice(problems[""], "error") if problems.get("") else ""
 
@@ -871,7 +881,7 @@ async def add_account(request: web.Request) -> web.StreamResponse:
         try:
             await asyncio.to_thread(studio.users.add, name, roles, password, False)
         except AccountError as error:
-            problems = {error.field: str(error).capitalize() + "."}
+            problems = _account_problem(error)
     if problems:
         return await accounts_page(request, problems, {"name": name, "roles": roles}, 400)
     studio.store.audit(session.user.name, "add account", f"{name} ({', '.join(sorted(set(roles)))})")
@@ -947,7 +957,7 @@ async def change_account(request: web.Request) -> web.StreamResponse:
             studio.sessions.end_for(user.name)
             what = user.name
     except AccountError as error:
-        problems = {error.field: str(error).capitalize() + "."}
+        problems = _account_problem(error)
     if problems:
         return await account_page(request, problems, 400, roles if step == "roles" else None)
     action = {"roles": "change roles", "password": "reset password", "remove": "remove account"}[step]
@@ -988,7 +998,7 @@ async def change_own_password(request: web.Request) -> web.StreamResponse:
     keys = [f"name:{name}", f"address:{request.remote}"]
     wait = studio.limiter.wait_seconds(keys)
     if wait:
-        minutes = max(1, round(wait / 60))
+        minutes = wait_minutes(wait)
         problems = {"": f"Too many wrong passwords. Try again in about {minutes} minute(s)."}
         return await own_password_page(request, problems, 429)
     form = await request.post()
@@ -1001,7 +1011,7 @@ async def change_own_password(request: web.Request) -> web.StreamResponse:
         try:
             await asyncio.to_thread(studio.users.set_password, name, password)
         except AccountError as error:
-            problems = {error.field: str(error).capitalize() + "."}
+            problems = _account_problem(error)
     if problems:
         return await own_password_page(request, problems, 400)
     # Whoever else knew the old password is signed out; this session stays.

@@ -9,12 +9,12 @@ Tests pass values by field name: `StudioSettings(overlay=tmp_path / "pack", port
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from pydantic import AliasChoices, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
 
-from bot.settings import settings_error
+from bot.settings import EnvSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Where the studio writes the charity's overlay pack unless STUDIO_OVERLAY or CONTENT_DIR says otherwise.
@@ -27,8 +27,10 @@ class SettingsError(SystemExit):
     """A setting the studio can't start with; the message says how to fix it."""
 
 
-class StudioSettings(BaseSettings):
+class StudioSettings(EnvSettings):
     """Where the studio listens, which pack it edits and where it keeps its own records."""
+
+    refusal: ClassVar[type[SystemExit]] = SettingsError
 
     model_config = SettingsConfigDict(
         frozen=True, extra="forbid", case_sensitive=False, env_prefix="STUDIO_", env_ignore_empty=True, populate_by_name=True
@@ -38,10 +40,10 @@ class StudioSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8100
     #: The overlay pack folder the studio publishes to: the same folder the assistant's CONTENT_DIR names.
-    overlay: Path = Field(DEFAULT_OVERLAY, validation_alias=AliasChoices("STUDIO_OVERLAY", "CONTENT_DIR"))
+    overlay: Path = Field(default=DEFAULT_OVERLAY, validation_alias=AliasChoices("STUDIO_OVERLAY", "CONTENT_DIR"))
     #: The default pack underneath (data/content unless told otherwise).
     base: Path = PROJECT_ROOT / "data" / "content"
-    locale: str = Field("en", validation_alias=AliasChoices("BOT_LOCALE"))
+    locale: str = Field(default="en", validation_alias=AliasChoices("BOT_LOCALE"))
     data: Path = DEFAULT_DATA
     #: A change needs a second person with the reviewer role before it can be published.
     two_person_rule: bool = True
@@ -49,12 +51,6 @@ class StudioSettings(BaseSettings):
     secure_cookies: bool = False
     #: Minutes without a request after which a staff session ends.
     session_minutes: int = 60
-
-    def __init__(self, **values: Any) -> None:
-        try:
-            super().__init__(**values)
-        except ValidationError as error:
-            raise SettingsError(settings_error(error, StudioSettings)) from None
 
     @property
     def users_file(self) -> Path:
